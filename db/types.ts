@@ -1,0 +1,222 @@
+/**
+ * The conversation store's public surface (the seed design's IConversationRepository, in TypeScript).
+ * Repositories return plain objects, never Sequelize instances.
+ */
+
+export type SenderType = 'patient' | 'assistant' | 'human' | 'system';
+export type MessageType =
+  | 'text'
+  | 'image'
+  | 'document'
+  | 'audio'
+  | 'video'
+  | 'location'
+  | 'sticker'
+  | 'contact'
+  | 'other';
+/** Forward-only: pending → sent → delivered → read; failed is terminal from any non-read state. */
+export type DeliveryStatus = 'received' | 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
+export type ChatStatus = 'active' | 'handoff' | 'escalated' | 'closed';
+export type Direction = 'inbound' | 'outbound';
+
+export interface ChatSessionRecord {
+  session: string;
+  chatId: string;
+  contactName: string | null;
+  contactPhone: string | null;
+  firstMessageAt: Date | null;
+  lastMessageAt: Date | null;
+  totalMessages: number;
+  status: ChatStatus;
+  patientId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ConversationMessageRecord {
+  id: number;
+  session: string;
+  chatId: string;
+  /** WhatsApp message id (serialized), or `local:<uuid>` for an outbound message not yet accepted. */
+  messageId: string;
+  timestamp: Date;
+  direction: Direction;
+  senderType: SenderType;
+  senderId: string | null;
+  senderName: string | null;
+  messageType: MessageType;
+  content: string | null;
+  mediaPath: string | null;
+  mediaFilename: string | null;
+  caption: string | null;
+  metadata: Record<string, unknown>;
+  deliveryStatus: DeliveryStatus;
+  /** Why a message failed or was flagged (e.g. "recipient does not exist", "undelivered after 10 minutes"). */
+  statusReason: string | null;
+  createdAt: Date;
+}
+
+export interface LogMessageInput {
+  session: string;
+  chatId: string;
+  messageId: string;
+  timestamp: Date;
+  direction: Direction;
+  senderType: SenderType;
+  senderId?: string | null;
+  senderName?: string | null;
+  messageType: MessageType;
+  content?: string | null;
+  mediaPath?: string | null;
+  mediaFilename?: string | null;
+  caption?: string | null;
+  metadata?: Record<string, unknown>;
+  deliveryStatus: DeliveryStatus;
+  statusReason?: string | null;
+  /** Contact details to keep on the chat session row. */
+  contactName?: string | null;
+  contactPhone?: string | null;
+}
+
+export interface LogMessageResult {
+  message: ConversationMessageRecord;
+  /** false when (session, messageId) already existed: the insert was a no-op. */
+  created: boolean;
+}
+
+export interface DeliveryEventInput {
+  session: string;
+  messageId: string;
+  status: DeliveryStatus;
+  /** Raw WhatsApp ack value when the event came from an ack. */
+  ack?: number;
+  reason?: string;
+  at: Date;
+  source: 'webhook' | 'send' | 'timeout' | 'catch-up' | 'api';
+}
+
+export interface DeliveryUpdateResult {
+  /** The message the event applies to, null when it is not recorded yet (the event is kept for later). */
+  message: ConversationMessageRecord | null;
+  /** true when the message's status moved forward. */
+  changed: boolean;
+  previous: DeliveryStatus | null;
+  current: DeliveryStatus | null;
+}
+
+export interface HistoryQuery {
+  session?: string;
+  chatId: string;
+  limit: number;
+  before?: Date;
+}
+
+export interface RecentConversationsQuery {
+  since?: Date;
+  limit: number;
+}
+
+export interface SearchQuery {
+  q: string;
+  chatId?: string;
+  senderType?: SenderType;
+  messageType?: MessageType;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  offset: number;
+}
+
+export interface SearchResult {
+  total: number;
+  items: ConversationMessageRecord[];
+}
+
+export interface ChatStats {
+  chatId: string;
+  total: number;
+  byDirection: Record<Direction, number>;
+  byType: Partial<Record<MessageType, number>>;
+  byStatus: Partial<Record<DeliveryStatus, number>>;
+  firstMessageAt: Date | null;
+  lastMessageAt: Date | null;
+  /** Time from a patient message to the next assistant/human reply, in milliseconds. */
+  responseTimeMs: { count: number; median: number | null; p90: number | null };
+}
+
+export type OutboundRequestStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface OutboundRequestRecord {
+  requestId: string;
+  session: string;
+  chatId: string;
+  workflowId: string;
+  status: OutboundRequestStatus;
+  reason: string | null;
+  messageId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface IConversationRepository {
+  /** Idempotent on (session, messageId); also upserts the chat session row and applies delivery events that arrived early. */
+  logMessage(input: LogMessageInput): Promise<LogMessageResult>;
+  getMessage(session: string, messageId: string): Promise<ConversationMessageRecord | null>;
+  hasMessage(session: string, messageId: string): Promise<boolean>;
+  /** Which of these ids are already recorded (for catch-up). */
+  findExistingMessageIds(session: string, messageIds: string[]): Promise<Set<string>>;
+  /** Records the event in the delivery history and moves the status forward only. */
+  recordDeliveryEvent(event: DeliveryEventInput): Promise<DeliveryUpdateResult>;
+  /** Newest last. */
+  getHistory(query: HistoryQuery): Promise<ConversationMessageRecord[]>;
+  getRecentConversations(query: RecentConversationsQuery): Promise<ChatSessionRecord[]>;
+  getChatSession(session: string, chatId: string): Promise<ChatSessionRecord | null>;
+  /** Finds a chat by id across sessions (REST routes address chats by chatId only). */
+  findChatSessions(chatId: string): Promise<ChatSessionRecord[]>;
+  setChatStatus(session: string, chatId: string, status: ChatStatus): Promise<void>;
+  linkPatient(session: string, chatId: string, patientId: string): Promise<void>;
+  search(query: SearchQuery): Promise<SearchResult>;
+  getStats(chatId: string): Promise<ChatStats>;
+  createOutboundRequest(input: {
+    requestId: string;
+    session: string;
+    chatId: string;
+    workflowId: string;
+  }): Promise<{ record: OutboundRequestRecord; created: boolean }>;
+  /** Forward-only, like message delivery status. */
+  updateOutboundRequest(
+    requestId: string,
+    update: { status: OutboundRequestStatus; reason?: string; messageId?: string },
+  ): Promise<OutboundRequestRecord | null>;
+  getOutboundRequest(requestId: string): Promise<OutboundRequestRecord | null>;
+  /** Liveness of the connection for /health/ready. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const DELIVERY_ORDER: Record<DeliveryStatus, number> = {
+  received: 0,
+  pending: 1,
+  sent: 2,
+  delivered: 3,
+  read: 4,
+  failed: 5,
+};
+
+/** Forward-only rule shared by every writer: read never turns into failed, failed never turns back. */
+export function isForwardMove(from: DeliveryStatus | null, to: DeliveryStatus): boolean {
+  if (from === null) return true;
+  if (from === to) return false;
+  if (from === 'failed') return false;
+  if (to === 'failed') return from !== 'read' && from !== 'delivered';
+  return DELIVERY_ORDER[to] > DELIVERY_ORDER[from];
+}
+
+/** WhatsApp ack value (CONTRACT §3.4) to our delivery status. */
+export function ackToStatus(ack: number): DeliveryStatus {
+  if (ack < 0) return 'failed';
+  if (ack === 0) return 'pending';
+  if (ack === 1) return 'sent';
+  if (ack === 2) return 'delivered';
+  return 'read';
+}

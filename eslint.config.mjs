@@ -1,0 +1,44 @@
+// Type-aware linting; workflow code gets the determinism rules Temporal needs.
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'data/**', 'storage/**', 'coverage/**', '**/*.mjs', 'jest.config.js'] },
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'no-console': 'off',
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'Workflows must be deterministic: no Node built-ins.' },
+            { group: ['undici', 'sequelize', 'pg', 'sqlite3', 'tedious', 'pino', 'koa', '@koa/*'], message: 'No I/O libraries in workflow code.' },
+            { group: ['../db/*', '../db', '../api/*', '../wppconnect/*', '../triage/*', '../config/*', '../observability/*'], message: 'Workflows import only types from activities and pure modules.', allowTypeImports: true },
+          ],
+          paths: ['fs', 'path', 'crypto', 'http', 'https', 'os', 'child_process', 'net', 'timers'].map((name) => ({ name, message: 'Workflows must be deterministic.' })),
+        },
+      ],
+      'no-restricted-globals': ['error', { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' }, { name: 'setInterval', message: 'Use sleep() in a loop.' }],
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+);

@@ -1,0 +1,69 @@
+import pino, { type Logger } from 'pino';
+
+/**
+ * Structured logs with the seed design's event ids. Patient data (message text, captions, phone
+ * numbers, names) and secrets never reach a log line: these paths are censored wherever they appear.
+ */
+export const LogEvent = {
+  MessageSent: 1001,
+  MessageReceived: 1002,
+  SessionConnected: 1003,
+  SessionDisconnected: 1004,
+  QrCodeAvailable: 1005,
+  ChatEscalated: 1010,
+  DeliveryTimeout: 1011,
+  ApiError: 2001,
+  WebhookRejected: 2002,
+  WppConnectError: 2003,
+} as const;
+
+const REDACT_PATHS = [
+  'text',
+  'body',
+  'content',
+  'caption',
+  'reply',
+  'message.text',
+  'message.body',
+  'message.caption',
+  'senderName',
+  'contactName',
+  'contactPhone',
+  'phone',
+  'token',
+  'secret',
+  'secretKey',
+  'apiKey',
+  'authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'base64',
+  'mediaBase64',
+  '*.text',
+  '*.body',
+  '*.content',
+  '*.caption',
+  '*.token',
+  '*.phone',
+  '*.base64',
+];
+
+export function createLogger(opts: { level: string; name: string }): Logger {
+  return pino({
+    name: opts.name,
+    level: opts.level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    base: { service: opts.name },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  });
+}
+
+/** Masks all but the last 4 digits of a phone-like chat id, for log lines that must name a chat. */
+export function maskChatId(chatId: string): string {
+  const [user = '', server] = chatId.split('@');
+  const masked = user.length <= 4 ? '****' : `${'*'.repeat(Math.min(user.length - 4, 8))}${user.slice(-4)}`;
+  return server ? `${masked}@${server}` : masked;
+}
+
+export type { Logger };
