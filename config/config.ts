@@ -121,10 +121,15 @@ const envSchema = z.object({
   TEMPORAL_PAYLOAD_KEY: optionalString.refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, {
     message: 'must be a base64-encoded 32-byte key',
   }),
+  TEMPORAL_PAYLOAD_PREVIOUS_KEYS: list('').refine((keys) => keys.every((k) => Buffer.from(k, 'base64').length === 32), {
+    message: 'must be comma-separated base64-encoded 32-byte keys',
+  }),
   WPPCONNECT_URL: url('http://localhost:21465/api'),
   WPPCONNECT_SESSION: list('medical-assistant').refine(
     (names) => names.length > 0 && names.every((n) => /^[A-Za-z0-9_-]{1,40}$/.test(n)),
-    { message: 'must be comma-separated names of 1-40 letters, digits, _ or - (WPPConnect tokens break past 72 bytes)' },
+    {
+      message: 'must be comma-separated names of 1-40 letters, digits, _ or - (WPPConnect tokens break past 72 bytes)',
+    },
   ),
   WPPCONNECT_SECRET_KEY: optionalString,
   WPPCONNECT_TIMEOUT_SECONDS: positiveNumber(30),
@@ -155,6 +160,10 @@ const envSchema = z.object({
       return ms;
     }),
   CLINICIAN_ALERT_URL: url(undefined),
+  WORKER_METRICS_PORT: int(9464, 0, 65535),
+  WORKER_MAX_CACHED_WORKFLOWS: int(500, 0),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: int(50, 1),
+  WORKER_SHUTDOWN_GRACE_SECONDS: int(30, 0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -173,6 +182,8 @@ export interface Config {
     tlsCert?: string;
     tlsKey?: string;
     payloadKey?: string;
+    /** Keys still accepted for decoding after a rotation (not in SPEC section 3; see docs/operations.md). */
+    previousPayloadKeys: string[];
   };
   wppconnect: {
     url: string;
@@ -190,6 +201,8 @@ export interface Config {
   quietWindowMs: number;
   deliveryTimeoutMs: number;
   clinicianAlertUrl?: string;
+  /** Not in SPEC section 3: worker tuning, documented in the README. Metrics port 0 turns the exporter off. */
+  worker: { metricsPort: number; maxCachedWorkflows: number; maxConcurrentActivities: number; shutdownGraceMs: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -238,6 +251,7 @@ export function loadConfig(env: RawEnv): Config {
       tlsCert: e.TEMPORAL_TLS_CERT,
       tlsKey: e.TEMPORAL_TLS_KEY,
       payloadKey: e.TEMPORAL_PAYLOAD_KEY,
+      previousPayloadKeys: e.TEMPORAL_PAYLOAD_PREVIOUS_KEYS,
     },
     wppconnect: {
       url: e.WPPCONNECT_URL as string,
@@ -261,6 +275,12 @@ export function loadConfig(env: RawEnv): Config {
     quietWindowMs: e.QUIET_WINDOW_MS,
     deliveryTimeoutMs: e.DELIVERY_TIMEOUT,
     clinicianAlertUrl: e.CLINICIAN_ALERT_URL,
+    worker: {
+      metricsPort: e.WORKER_METRICS_PORT,
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+      maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

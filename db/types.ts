@@ -5,15 +5,7 @@
 
 export type SenderType = 'patient' | 'assistant' | 'human' | 'system';
 export type MessageType =
-  | 'text'
-  | 'image'
-  | 'document'
-  | 'audio'
-  | 'video'
-  | 'location'
-  | 'sticker'
-  | 'contact'
-  | 'other';
+  'text' | 'image' | 'document' | 'audio' | 'video' | 'location' | 'sticker' | 'contact' | 'other';
 /** Forward-only: pending → sent → delivered → read; failed is terminal from any non-read state. */
 export type DeliveryStatus = 'received' | 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
 export type ChatStatus = 'active' | 'handoff' | 'escalated' | 'closed';
@@ -151,6 +143,8 @@ export interface OutboundRequestRecord {
   session: string;
   chatId: string;
   workflowId: string;
+  /** sha256 of the request body, so a reused Idempotency-Key with a different body can be refused (409). */
+  payloadHash: string | null;
   status: OutboundRequestStatus;
   reason: string | null;
   messageId: string | null;
@@ -167,6 +161,13 @@ export interface IConversationRepository {
   findExistingMessageIds(session: string, messageIds: string[]): Promise<Set<string>>;
   /** Records the event in the delivery history and moves the status forward only. */
   recordDeliveryEvent(event: DeliveryEventInput): Promise<DeliveryUpdateResult>;
+  /**
+   * Marks a message for operators without touching its delivery status: sets StatusReason and adds
+   * `flag` to Metadata.flags (e.g. flag "undelivered" after DELIVERY_TIMEOUT). No-op for unknown messages.
+   */
+  flagMessage(session: string, messageId: string, flag: string, reason: string): Promise<void>;
+  /** Attaches stored media (path relative to MEDIA_STORAGE_PATH) to a recorded message. */
+  setMessageMedia(session: string, messageId: string, mediaPath: string, mediaFilename: string): Promise<void>;
   /** Newest last. */
   getHistory(query: HistoryQuery): Promise<ConversationMessageRecord[]>;
   getRecentConversations(query: RecentConversationsQuery): Promise<ChatSessionRecord[]>;
@@ -182,6 +183,7 @@ export interface IConversationRepository {
     session: string;
     chatId: string;
     workflowId: string;
+    payloadHash?: string;
   }): Promise<{ record: OutboundRequestRecord; created: boolean }>;
   /** Forward-only, like message delivery status. */
   updateOutboundRequest(

@@ -13,8 +13,7 @@ import type { SessionState } from '../wppconnect/types';
 // Workflow ids
 
 export const inboundWorkflowId = (session: string, messageId: string): string => `inbound:${session}:${messageId}`;
-export const conversationWorkflowId = (session: string, chatId: string): string =>
-  `conversation:${session}:${chatId}`;
+export const conversationWorkflowId = (session: string, chatId: string): string => `conversation:${session}:${chatId}`;
 export const sessionKeeperWorkflowId = (session: string): string => `session-keeper:${session}`;
 export const outboundWorkflowId = (session: string, requestId: string): string => `outbound:${session}:${requestId}`;
 

@@ -1,0 +1,120 @@
+/**
+ * The worker process's composition root: loads configuration, builds every dependency, runs the two
+ * workers (main queue and rate-limited send queue), makes sure a session keeper runs for each configured
+ * WhatsApp session, and closes everything on SIGTERM/SIGINT after in-flight activities finish.
+ */
+import { WorkflowIdConflictPolicy } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { createActivities, createSendQueueActivities } from '../activities';
+import { loadConfigOrExit } from '../config/config';
+import { openDatabase } from '../db';
+import { createMediaStore } from '../media/store';
+import { createLogger, LogEvent } from '../observability/logger';
+import { connectionOptionsFor, createTemporalClient } from '../temporal/connection';
+import { createDataConverter } from '../temporal/data-converter';
+import { createMedicalCore } from '../triage';
+import { createWppConnectClient } from '../wppconnect/client';
+import {
+  SA_WHATSAPP_SESSION,
+  sessionKeeperWorkflowId,
+  type SessionKeeperInput,
+} from '../workflows/definitions';
+import { createWorkers, loadWorkflowBundle } from './worker';
+
+const SDK_LOG_LEVELS: Record<string, LogLevel> = {
+  trace: 'TRACE',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARN',
+  error: 'ERROR',
+  fatal: 'ERROR',
+  silent: 'ERROR',
+};
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(process.env);
+  const logger = createLogger({ level: config.logLevel, name: 'worker' });
+
+  // Runtime first: it owns the SDK's logging and the Prometheus exporter of Temporal's own metrics.
+  Runtime.install({
+    logger: new DefaultLogger(SDK_LOG_LEVELS[config.logLevel] ?? 'INFO', (entry) => {
+      const level = entry.level.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
+      logger[level]({ sdk: true, ...(entry.meta ?? {}) }, entry.message);
+    }),
+    telemetryOptions:
+      config.worker.metricsPort > 0
+        ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.worker.metricsPort}` } } }
+        : undefined,
+  });
+
+  const db = await openDatabase(config.databaseUrl);
+  const mediaStore = createMediaStore({ root: config.media.storagePath, maxBytes: config.media.maxBytes });
+  const wpp = createWppConnectClient({
+    baseUrl: config.wppconnect.url,
+    secretKey: config.wppconnect.secretKey,
+    timeoutMs: config.wppconnect.timeoutMs,
+    logger,
+  });
+  const medicalCore = createMedicalCore({
+    provider: config.ai.provider,
+    openai: config.ai.baseUrl
+      ? { baseUrl: config.ai.baseUrl, apiKey: config.ai.apiKey, model: config.ai.model, timeoutMs: config.ai.timeoutMs }
+      : undefined,
+    logger,
+  });
+  const client = await createTemporalClient(config, { previousPayloadKeys: config.temporal.previousPayloadKeys });
+  const connection = await NativeConnection.connect(connectionOptionsFor(config));
+
+  const deps = { config, repo: db.repo, patients: db.patients, mediaStore, wpp, medicalCore, client, logger };
+  const workers = await createWorkers({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    sendTaskQueue: config.temporal.sendTaskQueue,
+    sendsPerSecond: config.wppconnect.sendsPerSecond,
+    workflowBundle: await loadWorkflowBundle(),
+    activities: createActivities(deps),
+    sendActivities: createSendQueueActivities(deps),
+    dataConverter: createDataConverter({
+      current: config.temporal.payloadKey,
+      previous: config.temporal.previousPayloadKeys,
+    }),
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
+    maxConcurrentActivities: config.worker.maxConcurrentActivities,
+    shutdownGraceMs: config.worker.shutdownGraceMs,
+  });
+
+  const running = workers.run();
+  logger.info(
+    { taskQueue: config.temporal.taskQueue, sendTaskQueue: config.temporal.sendTaskQueue, sessions: config.wppconnect.sessions },
+    'worker running',
+  );
+
+  // One keeper per session; USE_EXISTING makes a restart of the worker attach to the running one.
+  for (const session of config.wppconnect.sessions) {
+    try {
+      await client.workflow.start('sessionKeeperWorkflow', {
+        workflowId: sessionKeeperWorkflowId(session),
+        taskQueue: config.temporal.taskQueue,
+        args: [{ session } satisfies SessionKeeperInput],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        typedSearchAttributes: [{ key: SA_WHATSAPP_SESSION, value: session }],
+      });
+      logger.info({ session, workflowId: sessionKeeperWorkflowId(session) }, 'session keeper running');
+    } catch (err) {
+      logger.error({ eventId: LogEvent.ApiError, session, err }, 'could not start the session keeper');
+    }
+  }
+
+  try {
+    await running;
+    logger.info('worker stopped');
+  } finally {
+    await Promise.allSettled([db.close(), connection.close(), client.connection.close()]);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error('worker failed:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

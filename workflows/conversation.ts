@@ -1,0 +1,242 @@
+/**
+ * conversationWorkflow — one per chat (id conversation:<session>:<chatId>), the chat's single point of
+ * order. Message workflows ask for the chat's turn; turns are granted one at a time, in arrival order.
+ * A burst (messages closer together than QUIET_WINDOW_MS) is granted as one turn: the first message's
+ * workflow writes one reply covering all of them, the others finish as "coalesced". sendMessage signals
+ * from other services become outboundMessageWorkflow children that take their turn like everyone else.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
+import type { ConversationActivities } from '../activities/conversation-activities';
+import {
+  conversationStateQuery,
+  handoffSignal,
+  outboundWorkflowId,
+  patientLinkedSignal,
+  releaseTurnSignal,
+  requestTurnSignal,
+  SA_CHAT_ID,
+  SA_PATIENT_ID,
+  SA_TRIAGE_LEVEL,
+  SA_WHATSAPP_SESSION,
+  sendMessageSignal,
+  turnGrantedSignal,
+  type ConversationCarriedState,
+  type ConversationWorkflowInput,
+  type OutboundRequest,
+  type TurnGrant,
+  type TurnRequest,
+} from './definitions';
+import { SETTINGS, TEMPORAL_CALL } from './presets';
+import type { outboundMessageWorkflow } from './outbound';
+
+const { getPipelineSettings } = proxyLocalActivities<ConversationActivities>(SETTINGS);
+const { isWorkflowRunning } = proxyActivities<ConversationActivities>(TEMPORAL_CALL);
+
+/** requestIds remembered for de-duplication; older ones belong to requests long finished. */
+const SEEN_REQUEST_IDS = 1000;
+/** Continue-as-new well before Temporal's history limits; the state carried over is small. */
+const MAX_HISTORY_EVENTS = 4000;
+
+export async function conversationWorkflow(input: ConversationWorkflowInput): Promise<void> {
+  const { session, chatId } = input;
+  const state: ConversationCarriedState = input.state ?? { queue: [], seenRequestIds: [], turnsGranted: 0 };
+  const seen = new Set(state.seenRequestIds);
+  const outboundToStart: OutboundRequest[] = [];
+
+  setHandler(requestTurnSignal, (turn: TurnRequest) => {
+    if (state.holder?.workflowId === turn.workflowId) return;
+    if (state.queue.some((q) => q.workflowId === turn.workflowId)) return;
+    state.queue.push(turn);
+    state.lastArrivalAt = Date.now();
+  });
+
+  setHandler(releaseTurnSignal, ({ workflowId }) => {
+    if (state.holder?.workflowId === workflowId) state.holder = undefined;
+  });
+
+  setHandler(sendMessageSignal, ({ request }) => {
+    if (seen.has(request.requestId)) return;
+    seen.add(request.requestId);
+    state.seenRequestIds.push(request.requestId);
+    if (state.seenRequestIds.length > SEEN_REQUEST_IDS) {
+      const dropped = state.seenRequestIds.splice(0, state.seenRequestIds.length - SEEN_REQUEST_IDS);
+      for (const id of dropped) seen.delete(id);
+    }
+    outboundToStart.push(request);
+  });
+
+  setHandler(handoffSignal, ({ action, triageLevel }) => {
+    if (action === 'resume') {
+      state.pausedReason = undefined;
+    } else if (action === 'handoff') {
+      state.pausedReason = state.pausedReason === 'escalated' ? 'escalated' : 'handoff';
+    } else {
+      state.pausedReason = 'escalated';
+      if (triageLevel) {
+        state.triageLevel = triageLevel;
+        upsertSearchAttributes([{ key: SA_TRIAGE_LEVEL, value: triageLevel }]);
+      }
+    }
+  });
+
+  setHandler(patientLinkedSignal, ({ patientId }) => {
+    state.patientId = patientId;
+    upsertSearchAttributes([{ key: SA_PATIENT_ID, value: patientId }]);
+  });
+
+  setHandler(conversationStateQuery, () => ({
+    session,
+    chatId,
+    paused: state.pausedReason !== undefined,
+    pausedReason: state.pausedReason,
+    patientId: state.patientId,
+    triageLevel: state.triageLevel,
+    queueLength: state.queue.length,
+    holder: state.holder?.workflowId,
+    turnsGranted: state.turnsGranted,
+  }));
+
+  upsertSearchAttributes([
+    { key: SA_CHAT_ID, value: chatId },
+    { key: SA_WHATSAPP_SESSION, value: session },
+    ...(state.patientId ? [{ key: SA_PATIENT_ID, value: state.patientId }] : []),
+    ...(state.triageLevel ? [{ key: SA_TRIAGE_LEVEL, value: state.triageLevel }] : []),
+  ]);
+
+  const settings = await getPipelineSettings();
+
+  const grant = async (workflowId: string, turnGrant: TurnGrant): Promise<boolean> => {
+    try {
+      await getExternalWorkflowHandle(workflowId).signal(turnGrantedSignal, turnGrant);
+      return true;
+    } catch (err) {
+      // The message workflow is gone (terminated by an operator): skip it rather than block the chat.
+      log.warn('could not grant a turn; skipping that workflow', { workflowId, error: String(err) });
+      return false;
+    }
+  };
+
+  const startOutbound = async (request: OutboundRequest): Promise<void> => {
+    const workflowId = outboundWorkflowId(session, request.requestId);
+    try {
+      await startChild<typeof outboundMessageWorkflow>('outboundMessageWorkflow', {
+        workflowId,
+        args: [{ request }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: [
+          { key: SA_CHAT_ID, value: chatId },
+          { key: SA_WHATSAPP_SESSION, value: session },
+        ],
+      });
+    } catch (err) {
+      // Already started by an earlier run of this conversation (before continue-as-new): it still waits.
+      log.info('outbound workflow already exists', { workflowId, error: String(err) });
+    }
+    if (!state.queue.some((q) => q.workflowId === workflowId) && state.holder?.workflowId !== workflowId) {
+      state.queue.push({ workflowId, kind: 'outbound' });
+      state.lastArrivalAt ??= Date.now();
+    }
+  };
+
+  const shouldContinueAsNew = () =>
+    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
+
+  for (;;) {
+    const ready = () =>
+      outboundToStart.length > 0 || (state.holder === undefined && state.queue.length > 0) || shouldContinueAsNew();
+    if (state.holder) await condition(ready, settings.turnLeaseMs);
+    else await condition(ready);
+
+    while (outboundToStart.length > 0) {
+      const request = outboundToStart.shift();
+      if (request) await startOutbound(request);
+    }
+
+    if (state.holder !== undefined) {
+      if (Date.now() - state.holder.grantedAt >= settings.turnLeaseMs) {
+        // A long turn is normal while sends wait for the session; only a vanished holder frees it.
+        const running = await isWorkflowRunning({ workflowId: state.holder.workflowId });
+        if (!running) {
+          log.warn('turn holder is no longer running; freeing the turn', { workflowId: state.holder.workflowId });
+          state.holder = undefined;
+        } else {
+          state.holder.grantedAt = Date.now();
+        }
+      }
+    } else if (state.queue.length > 0) {
+      await grantNext();
+    }
+
+    if (shouldContinueAsNew() && outboundToStart.length === 0) {
+      await condition(allHandlersFinished);
+      if (outboundToStart.length === 0) {
+        await continueAsNew<typeof conversationWorkflow>({ session, chatId, state });
+      }
+    }
+  }
+
+  async function grantNext(): Promise<void> {
+    const head = state.queue[0];
+    if (!head) return;
+    if (head.kind === 'outbound') {
+      state.queue.shift();
+      if (await grant(head.workflowId, { role: 'send' })) {
+        state.holder = { workflowId: head.workflowId, grantedAt: Date.now() };
+        state.turnsGranted += 1;
+      }
+      return;
+    }
+
+    // Let the burst finish: wait until the chat has been quiet for the window.
+    for (;;) {
+      const quietFor = Date.now() - (state.lastArrivalAt ?? 0);
+      if (quietFor >= settings.quietWindowMs) break;
+      const arrivalsBefore = state.lastArrivalAt;
+      await condition(() => state.lastArrivalAt !== arrivalsBefore, settings.quietWindowMs - quietFor);
+    }
+
+    // The burst: the inbound turns at the head of the queue, up to the first outbound one.
+    const burst: TurnRequest[] = [];
+    while (state.queue[0]?.kind === 'inbound') {
+      const next = state.queue.shift();
+      if (next) burst.push(next);
+    }
+    const [leader, ...followers] = burst;
+    if (!leader) return;
+
+    if (state.pausedReason !== undefined) {
+      for (const turn of burst) await grant(turn.workflowId, { role: 'paused', reason: state.pausedReason });
+      state.turnsGranted += burst.length;
+      return;
+    }
+
+    const granted = await grant(leader.workflowId, {
+      role: 'reply',
+      messageIds: burst.map((t) => t.messageId).filter((id): id is string => id !== undefined),
+      coveredWorkflowIds: followers.map((t) => t.workflowId),
+    });
+    if (!granted) {
+      // Give the rest of the burst back to the queue; the next grant picks a new leader.
+      state.queue.unshift(...followers);
+      return;
+    }
+    state.holder = { workflowId: leader.workflowId, grantedAt: Date.now() };
+    state.turnsGranted += burst.length;
+    for (const follower of followers) await grant(follower.workflowId, { role: 'coalesced', into: leader.workflowId });
+  }
+}

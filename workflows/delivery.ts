@@ -1,0 +1,49 @@
+/**
+ * Delivery tracking shared by the workflows that send: acks arrive as messageAck signals (the API turns
+ * every WPPConnect onack into one), statuses only move forward, and a reply still undelivered after
+ * DELIVERY_TIMEOUT is reported as timed out so the caller can flag it.
+ */
+import { condition, setHandler } from '@temporalio/workflow';
+import type { DeliveryStatus } from '../db/types';
+import { messageAckSignal } from './definitions';
+
+const RANK: Record<DeliveryStatus, number> = { received: 0, pending: 1, sent: 2, delivered: 3, read: 4, failed: 5 };
+
+export function forward(from: DeliveryStatus, to: DeliveryStatus): DeliveryStatus {
+  if (from === 'failed' || from === to) return from;
+  if (to === 'failed') return from === 'read' || from === 'delivered' ? from : 'failed';
+  return RANK[to] > RANK[from] ? to : from;
+}
+
+export interface DeliveryTracker {
+  /** Resolves once the message is delivered, read or failed, or when the timeout passes. */
+  waitForDelivery(
+    messageId: string,
+    initial: DeliveryStatus,
+    timeoutMs: number,
+  ): Promise<{ status: DeliveryStatus; timedOut: boolean }>;
+  current(): DeliveryStatus | undefined;
+}
+
+/** Registers the messageAck handler at once, so acks that arrive while the send is still running are kept. */
+export function trackDelivery(): DeliveryTracker {
+  const early: { messageId: string; status: DeliveryStatus }[] = [];
+  let tracked: { messageId: string; status: DeliveryStatus } | undefined;
+
+  setHandler(messageAckSignal, ({ messageId, status }) => {
+    if (tracked && tracked.messageId === messageId) tracked.status = forward(tracked.status, status);
+    else early.push({ messageId, status });
+  });
+
+  return {
+    async waitForDelivery(messageId, initial, timeoutMs) {
+      tracked = { messageId, status: initial };
+      for (const e of early) if (e.messageId === messageId) tracked.status = forward(tracked.status, e.status);
+      const t = tracked;
+      const done = () => t.status === 'delivered' || t.status === 'read' || t.status === 'failed';
+      const inTime = await condition(done, timeoutMs);
+      return { status: t.status, timedOut: !inTime };
+    },
+    current: () => tracked?.status,
+  };
+}
