@@ -96,6 +96,10 @@ export interface IWhatsAppService {
   listChats(session: string, opts?: { count?: number }): Promise<WppChat[]>;
   getUnreadMessages(session: string): Promise<WppMessage[]>;
   /** Oldest first. `beforeMessageId` pages backwards. */
-  getMessages(session: string, chatId: string, opts?: { count?: number; beforeMessageId?: string }): Promise<WppMessage[]>;
+  getMessages(
+    session: string,
+    chatId: string,
+    opts?: { count?: number; beforeMessageId?: string },
+  ): Promise<WppMessage[]>;
   getMediaByMessage(session: string, messageId: string): Promise<WppMedia>;
 }

@@ -1,0 +1,427 @@
+/** The undici client against the simulator over real HTTP on 127.0.0.1. */
+import { Agent, type Dispatcher } from 'undici';
+import { createWppConnectClient, webhookUrlFor } from '../../../wppconnect/client';
+import {
+  WppAuthError,
+  WppOperationFailedError,
+  WppRecipientNotFoundError,
+  WppSecretRejectedError,
+  WppSessionUnavailableError,
+  WppTransientError,
+} from '../../../wppconnect/errors';
+import { createSimulator, type Simulator } from '../../../wppconnect/simulator/server';
+import type { IWhatsAppService } from '../../../wppconnect/types';
+import { FAST_TIMING, startReceiver, waitFor, type Receiver } from './support';
+
+// Real bcrypt and QR rendering on a shared machine: generous per-test budget (never asserted).
+jest.setTimeout(30_000);
+
+const SESSION = 'clinic-a';
+const PATIENT = '5511999990001';
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
+
+let sim: Simulator;
+let receiver: Receiver;
+let requests: string[];
+let agent: Agent;
+let dispatcher: Dispatcher;
+let secret: string;
+let client: IWhatsAppService;
+
+function makeClient(timeoutMs = 2000): IWhatsAppService {
+  return createWppConnectClient({ baseUrl: `${sim.url}/api`, getSecretKey: () => secret, timeoutMs, dispatcher });
+}
+
+const tokenRequests = (): string[] => requests.filter((r) => r.endsWith('/generate-token'));
+
+async function connect(session = SESSION): Promise<void> {
+  await client.startSession(session, { webhookUrl: receiver.url });
+  await waitFor(async () => (await client.getSessionStatus(session)).state === 'QRCODE');
+  expect(sim.state.scan(session).ok).toBe(true);
+  await waitFor(async () => (await client.getSessionStatus(session)).state === 'CONNECTED');
+}
+
+function events(name: string, filter: (b: Record<string, unknown>) => boolean = () => true): Record<string, unknown>[] {
+  return receiver.received.map((r) => r.body).filter((b) => b.event === name && filter(b));
+}
+
+beforeEach(async () => {
+  sim = await createSimulator({ timing: FAST_TIMING, seed: 7 });
+  receiver = await startReceiver();
+  requests = [];
+  agent = new Agent();
+  dispatcher = agent.compose((dispatch) => (opts, handler) => {
+    requests.push(`${opts.method} ${opts.path.split('?')[0] ?? ''}`);
+    return dispatch(opts, handler);
+  });
+  secret = 'THISISMYSECURETOKEN';
+  client = makeClient();
+});
+
+afterEach(async () => {
+  await sim.close();
+  await receiver.close();
+  await agent.close();
+});
+
+describe('tokens', () => {
+  it('generates one token per session and reuses it for every later call', async () => {
+    await client.getSessionStatus(SESSION);
+    await client.getSessionStatus(SESSION);
+    await client.checkConnection(SESSION);
+    expect(tokenRequests()).toHaveLength(1);
+    expect(await client.validateToken(SESSION)).toBe(true);
+    expect(tokenRequests()).toHaveLength(1);
+  });
+
+  it('shares one generation between concurrent first calls', async () => {
+    await Promise.all([
+      client.getSessionStatus(SESSION),
+      client.getSessionStatus(SESSION),
+      client.checkConnection(SESSION),
+    ]);
+    expect(tokenRequests()).toHaveLength(1);
+  });
+
+  it('regenerates the token once when the server secret changed, then succeeds', async () => {
+    await client.getSessionStatus(SESSION);
+    sim.state.setSecretKey('rotated-secret');
+    secret = 'rotated-secret';
+    const status = await client.getSessionStatus(SESSION);
+    expect(status).toEqual({ state: 'CLOSED', qrAvailable: false, version: undefined });
+    expect(tokenRequests()).toHaveLength(2);
+  });
+
+  it('reports a rejected secret when the server secret changed and ours is stale', async () => {
+    await client.getSessionStatus(SESSION);
+    sim.state.setSecretKey('rotated-secret');
+    const error = await client.getSessionStatus(SESSION).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WppSecretRejectedError);
+    expect(error).toMatchObject({ type: 'WppSecretRejected', retryable: false, status: 400 });
+    expect((error as Error).message).not.toContain('THISISMYSECURETOKEN');
+    expect(await client.validateToken(SESSION)).toBe(false);
+  });
+
+  it('fails with WppAuthError after one regeneration when every token is refused', async () => {
+    // A proxy that mangles the Authorization header: each token, old or fresh, is refused.
+    dispatcher = agent.compose((dispatch) => (opts, handler) => {
+      requests.push(`${opts.method} ${opts.path}`);
+      const headers = { ...(opts.headers as Record<string, string>), authorization: 'Bearer garbage' };
+      return dispatch({ ...opts, headers }, handler);
+    });
+    const mangled = makeClient();
+    const error = await mangled.getSessionStatus(SESSION).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WppAuthError);
+    expect(error).toMatchObject({ type: 'WppAuth', status: 401, retryable: false });
+    expect(tokenRequests()).toHaveLength(2);
+    expect(requests.filter((r) => r.endsWith('/status-session'))).toHaveLength(2);
+  });
+});
+
+describe('session lifecycle', () => {
+  it('goes CLOSED → INITIALIZING → QRCODE → CONNECTED with a scannable PNG and status-find webhooks', async () => {
+    expect(await client.getSessionStatus(SESSION)).toMatchObject({ state: 'CLOSED', qrAvailable: false });
+    expect(await client.getQrCode(SESSION)).toBeNull();
+    const first = await client.startSession(SESSION, { webhookUrl: receiver.url });
+    expect(first).toMatchObject({ state: 'CLOSED', qrAvailable: false });
+    expect(await client.getSessionStatus(SESSION)).toMatchObject({ state: 'INITIALIZING', qrAvailable: false });
+    await waitFor(async () => (await client.getSessionStatus(SESSION)).state === 'QRCODE');
+    expect(await client.getSessionStatus(SESSION)).toEqual({ state: 'QRCODE', qrAvailable: true, version: '2.10.4' });
+    const png = await client.getQrCode(SESSION);
+    expect(png?.subarray(0, 4)).toEqual(PNG_SIGNATURE);
+    expect(await client.checkConnection(SESSION)).toBe(false);
+    sim.state.scan(SESSION);
+    await waitFor(async () => (await client.getSessionStatus(SESSION)).state === 'CONNECTED');
+    // The stale QR survives the login, but it is not offered as scannable.
+    expect(await client.getSessionStatus(SESSION)).toEqual({
+      state: 'CONNECTED',
+      qrAvailable: false,
+      version: '2.10.4',
+    });
+    expect(await client.checkConnection(SESSION)).toBe(true);
+    await waitFor(() => events('status-find').length >= 3);
+    expect(events('status-find').map((e) => e.status)).toEqual(['notLogged', 'qrReadSuccess', 'inChat']);
+    expect(events('qrcode')).toHaveLength(1);
+    expect(events('qrcode')[0]).toMatchObject({ session: SESSION, urlcode: expect.stringMatching(/^2@/) as string });
+  });
+
+  it('closes the session when the QR is not scanned in time, keeping the stale QR', async () => {
+    await sim.close();
+    sim = await createSimulator({ timing: { ...FAST_TIMING, qrTimeoutMs: 800 } });
+    client = makeClient();
+    await client.startSession(SESSION, { webhookUrl: receiver.url });
+    await waitFor(() => events('status-find').length === 1);
+    await waitFor(async () => (await client.getSessionStatus(SESSION)).state === 'CLOSED');
+    expect(await client.getSessionStatus(SESSION)).toEqual({ state: 'CLOSED', qrAvailable: false, version: '2.10.4' });
+    expect((await client.getQrCode(SESSION))?.subarray(0, 4)).toEqual(PNG_SIGNATURE);
+    await waitFor(() => events('status-find').length >= 3);
+    expect(events('status-find').map((e) => e.status)).toEqual(['notLogged', 'browserClose', 'qrReadError']);
+  });
+
+  it('restores a closed session without a QR and forgets it after the phone unlinks', async () => {
+    await connect();
+    await client.closeSession(SESSION);
+    expect(await client.getSessionStatus(SESSION)).toMatchObject({ state: 'CLOSED' });
+    await client.startSession(SESSION, { webhookUrl: receiver.url });
+    await waitFor(async () => (await client.getSessionStatus(SESSION)).state === 'CONNECTED');
+    await waitFor(() => events('status-find', (e) => e.status === 'isLogged').length === 1);
+    expect(events('closesession')).toEqual([
+      { event: 'closesession', session: SESSION, message: `Session: ${SESSION} disconnected`, connected: false },
+    ]);
+
+    expect(sim.state.unlink(SESSION)).toBe(true);
+    expect(await client.getSessionStatus(SESSION)).toEqual({ state: 'CLOSED', qrAvailable: false, version: undefined });
+    await waitFor(() => events('status-find', (e) => e.status === 'disconnectedMobile').length === 1);
+    await client.startSession(SESSION, { webhookUrl: receiver.url });
+    await waitFor(async () => (await client.getSessionStatus(SESSION)).state === 'QRCODE');
+  });
+
+  it('treats close-session on a never-started session as a failed operation', async () => {
+    const error = await client.closeSession(SESSION).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WppOperationFailedError);
+    expect(error).toMatchObject({ status: 500, retryable: false });
+  });
+
+  it('logs out: answers, posts logoutsession and forgets the session', async () => {
+    await connect();
+    await client.logoutSession(SESSION);
+    await waitFor(() => events('logoutsession').length === 1);
+    expect(await client.getSessionStatus(SESSION)).toMatchObject({ state: 'CLOSED' });
+  });
+});
+
+describe('sending', () => {
+  beforeEach(async () => {
+    await connect();
+  });
+
+  it('sends a text and reports the message id, the chat and the server ack', async () => {
+    const sent = await client.sendText(SESSION, { to: `+${PATIENT}`, text: 'Olá, como posso ajudar?' });
+    expect(sent).toEqual({
+      messageId: expect.stringMatching(new RegExp(`^true_${PATIENT}@c\\.us_3EB0[0-9A-F]{16}$`)) as string,
+      chatId: `${PATIENT}@c.us`,
+      ack: 1,
+    });
+    expect(sim.state.sent).toEqual([
+      expect.objectContaining({
+        messageId: sent.messageId,
+        route: 'send-message',
+        type: 'chat',
+        text: 'Olá, como posso ajudar?',
+      }),
+    ]);
+  });
+
+  it('posts onack 1 → 2 → 3 for a sent message, correlated by id._serialized', async () => {
+    const sent = await client.sendText(SESSION, { to: PATIENT, text: 'ok' });
+    const acksOf = () => events('onack', (e) => (e.id as { _serialized: string })._serialized === sent.messageId);
+    await waitFor(() => acksOf().length === 3);
+    expect(acksOf().map((e) => e.ack)).toEqual([1, 2, 3]);
+    expect(acksOf()[0]?.id).toEqual({
+      fromMe: true,
+      remote: `${PATIENT}@c.us`,
+      id: sent.messageId.split('_')[2],
+      _serialized: sent.messageId,
+    });
+  });
+
+  it('sends images and documents as data URIs', async () => {
+    const image = await client.sendImage(SESSION, {
+      to: PATIENT,
+      base64: 'AAEC',
+      mimetype: 'image/png',
+      caption: 'receita',
+    });
+    const doc = await client.sendDocument(SESSION, {
+      to: PATIENT,
+      base64: 'JVBERi0=',
+      mimetype: 'application/pdf',
+      filename: 'orientacoes.pdf',
+    });
+    expect(image).toMatchObject({ chatId: `${PATIENT}@c.us`, ack: 1 });
+    expect(doc).toMatchObject({ chatId: `${PATIENT}@c.us`, ack: 1 });
+    expect(sim.state.sent.map((r) => [r.route, r.type, r.mimetype, r.caption, r.filename, r.mediaBytes])).toEqual([
+      ['send-image', 'image', 'image/png', 'receita', undefined, 3],
+      ['send-file-base64', 'document', 'application/pdf', undefined, 'orientacoes.pdf', 5],
+    ]);
+  });
+
+  it('sends to groups and LIDs with the right flag so the server keeps the id', async () => {
+    const group = await client.sendText(SESSION, { to: '120363000000000001@g.us', text: 'grupo' });
+    const lid = await client.sendText(SESSION, { to: '123456789012345@lid', text: 'lid' });
+    expect([group.chatId, lid.chatId]).toEqual(['120363000000000001@g.us', '123456789012345@lid']);
+  });
+
+  it('reports a number that is not on WhatsApp as a permanent WppRecipientNotFoundError', async () => {
+    sim.state.setFaults({ unknownNumbers: ['5511999990009'] });
+    const error = await client.sendText(SESSION, { to: '5511999990009', text: 'oi' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WppRecipientNotFoundError);
+    expect(error).toMatchObject({
+      status: 400,
+      retryable: false,
+      bodyExcerpt: expect.stringContaining('não existe') as string,
+    });
+    expect(sim.state.sent).toEqual([]);
+  });
+
+  it('reports a session without a live browser as WppSessionUnavailableError, even when status says CONNECTED', async () => {
+    sim.state.crash(SESSION);
+    expect(await client.getSessionStatus(SESSION)).toMatchObject({ state: 'CONNECTED' });
+    expect(await client.checkConnection(SESSION)).toBe(false);
+    const error = await client.sendText(SESSION, { to: PATIENT, text: 'oi' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WppSessionUnavailableError);
+    expect(error).toMatchObject({ status: 404, retryable: true, type: 'WppSessionUnavailable' });
+  });
+
+  it('reports 5xx, hangs and refused connections as WppTransientError', async () => {
+    sim.state.setFaults({ send5xxRate: 1 });
+    const e500 = await client.sendText(SESSION, { to: PATIENT, text: 'oi' }).catch((e: unknown) => e);
+    expect(e500).toBeInstanceOf(WppTransientError);
+    expect(e500).toMatchObject({ status: 500, retryable: true });
+
+    sim.state.setFaults({ send5xxRate: 0, hangRate: 1 });
+    const quick = makeClient(200);
+    const hang = await quick.getSessionStatus(SESSION).catch((e: unknown) => e);
+    expect(hang).toBeInstanceOf(WppTransientError);
+    expect(hang).toMatchObject({ status: 0, retryable: true });
+
+    const nowhere = createWppConnectClient({ baseUrl: 'http://127.0.0.1:9/api', secretKey: secret, timeoutMs: 1000 });
+    const refused = await nowhere.getSessionStatus(SESSION).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WppTransientError);
+    expect(refused).toMatchObject({ status: 0, bodyExcerpt: 'ECONNREFUSED' });
+  });
+
+  it('refuses an unusable recipient without calling the server', async () => {
+    const before = requests.length;
+    const error = await client.sendText(SESSION, { to: 'not a phone', text: 'oi' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WppRecipientNotFoundError);
+    expect(requests.length).toBe(before);
+  });
+});
+
+describe('reading back (catch-up)', () => {
+  beforeEach(async () => {
+    await connect();
+  });
+
+  it('returns injected and sent messages oldest first with string ids', async () => {
+    const injected = sim.state.inject({ session: SESSION, from: PATIENT, text: 'estou com febre', name: 'Alice' });
+    const sent = await client.sendText(SESSION, { to: PATIENT, text: 'Há quanto tempo?' });
+    const messages = await client.getMessages(SESSION, `${PATIENT}@c.us`, { count: 10 });
+    expect(messages.map((m) => [m.id, m.fromMe, m.chatId, m.body])).toEqual([
+      [injected.id, false, `${PATIENT}@c.us`, 'estou com febre'],
+      [sent.messageId, true, `${PATIENT}@c.us`, 'Há quanto tempo?'],
+    ]);
+    expect(messages[0]).toMatchObject({
+      from: `${PATIENT}@c.us`,
+      notifyName: 'Alice',
+      type: 'chat',
+      isGroupMsg: false,
+    });
+    const older = await client.getMessages(SESSION, `${PATIENT}@c.us`, { beforeMessageId: sent.messageId });
+    expect(older.map((m) => m.id)).toEqual([injected.id]);
+  });
+
+  it('lists chats and unread messages, including a message whose webhook was lost', async () => {
+    const lost = sim.state.inject({
+      session: SESSION,
+      from: '5511999990002',
+      text: 'alguém aí?',
+      deliverWebhook: false,
+    });
+    expect(lost.webhook).toBe('skipped');
+    const chats = await client.listChats(SESSION, { count: 10 });
+    expect(chats).toEqual([
+      {
+        id: '5511999990002@c.us',
+        t: expect.any(Number) as number,
+        unreadCount: 1,
+        isGroup: false,
+        name: 'Paciente Exemplo',
+      },
+    ]);
+    const unread = await client.getUnreadMessages(SESSION);
+    expect(unread.map((m) => m.id)).toEqual([lost.id]);
+    expect(events('onmessage')).toEqual([]);
+  });
+
+  it('fetches media of an injected image and keeps its bytes out of the message list', async () => {
+    const injected = sim.state.inject({
+      session: SESSION,
+      from: PATIENT,
+      type: 'image',
+      base64: 'iVBORw0K',
+      mimetype: 'image/png',
+    });
+    expect(await client.getMediaByMessage(SESSION, injected.id)).toEqual({ base64: 'iVBORw0K', mimetype: 'image/png' });
+    const [message] = await client.getMessages(SESSION, `${PATIENT}@c.us`);
+    expect(message).toMatchObject({ id: injected.id, type: 'image', mimetype: 'image/png' });
+    expect(message?.body).toBeUndefined();
+    const missing = await client.getMediaByMessage(SESSION, 'false_x@c.us_NOPE').catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(WppOperationFailedError);
+  });
+
+  it('treats get-messages 401 "Error on open list" as a failed read, not an auth problem', async () => {
+    const error = await client.getMessages(SESSION, '5511999990077@c.us').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WppOperationFailedError);
+    expect(error).toMatchObject({ status: 401, type: 'WppOperationFailed' });
+    expect(tokenRequests()).toHaveLength(1);
+  });
+});
+
+describe('webhooks', () => {
+  beforeEach(async () => {
+    await connect();
+  });
+
+  it('posts an injected patient message like WPPConnect: axios headers, no auth, media as bare base64', async () => {
+    const text = sim.state.inject({ session: SESSION, from: PATIENT, text: 'dor de cabeça' });
+    const image = sim.state.inject({
+      session: SESSION,
+      from: PATIENT,
+      type: 'image',
+      base64: 'iVBORw0K',
+      mimetype: 'image/png',
+    });
+    await waitFor(() => events('onmessage').length === 2);
+    const byId = (id: string) => receiver.received.find((r) => r.body.id === id);
+    expect(byId(text.id)?.body).toMatchObject({
+      event: 'onmessage',
+      session: SESSION,
+      body: 'dor de cabeça',
+      chatId: `${PATIENT}@c.us`,
+    });
+    expect(byId(image.id)?.body).toMatchObject({
+      type: 'image',
+      body: 'iVBORw0K',
+      mimetype: 'image/png',
+      isMedia: true,
+    });
+    const headers = byId(text.id)?.headers ?? {};
+    expect([headers['content-type'], headers['user-agent'], headers.authorization]).toEqual([
+      'application/json',
+      'axios/1.21.1',
+      undefined,
+    ]);
+  });
+
+  it('applies dropped, duplicated and out-of-order webhook faults', async () => {
+    sim.state.setFaults({ dropWebhookRate: 1 });
+    const dropped = sim.state.inject({ session: SESSION, from: PATIENT, text: 'perdida' });
+    sim.state.setFaults({ dropWebhookRate: 0, duplicateWebhookRate: 1 });
+    const doubled = sim.state.inject({ session: SESSION, from: PATIENT, text: 'dobrada' });
+    await waitFor(() => events('onmessage').length === 2);
+    expect(events('onmessage').map((e) => e.id)).toEqual([doubled.id, doubled.id]);
+    expect(sim.state.webhooks.records().find((r) => r.body.id === dropped.id)?.outcome).toBe('dropped');
+
+    sim.state.setFaults({ duplicateWebhookRate: 0, outOfOrderAcks: true });
+    const sent = await client.sendText(SESSION, { to: PATIENT, text: 'ok' });
+    const acks = () => events('onack', (e) => (e.id as { _serialized: string })._serialized === sent.messageId);
+    await waitFor(() => acks().length === 3);
+    expect(acks().map((e) => e.ack)).toEqual([3, 2, 1]);
+  });
+
+  it('builds the webhook URL with the token in the path', () => {
+    expect(webhookUrlFor('http://api:3000/', 'tok en')).toBe('http://api:3000/api/webhook/tok%20en');
+  });
+});

@@ -1,0 +1,527 @@
+/**
+ * IWhatsAppService over WPPConnect Server's REST API with undici (CONTRACT.md). Tokens are bcrypt
+ * hashes that never expire: one is generated per session, kept in memory, and regenerated once
+ * when the server rejects it (the server secret changed). Every failure is a typed WppError.
+ */
+import { request, type Dispatcher } from 'undici';
+import type { z } from 'zod';
+import { LogEvent, type Logger } from '../observability/logger';
+import {
+  WppAuthError,
+  WppOperationFailedError,
+  WppProtocolError,
+  WppRecipientNotFoundError,
+  WppSecretRejectedError,
+  WppSessionUnavailableError,
+  WppTransientError,
+  isWppError,
+  scrubExcerpt,
+} from './errors';
+import { chatIdFromMessageId, toRecipientFields, widToString, type WppRecipientFields } from './ids';
+import { isMediaType, isTextType } from './normalize';
+import {
+  checkConnectionResponseSchema,
+  closeSessionResponseSchema,
+  generateTokenResponseSchema,
+  listChatsResponseSchema,
+  mediaResponseSchema,
+  messageListResponseSchema,
+  sendFileResponseSchema,
+  sendMessageResponseSchema,
+  sessionStatusResponseSchema,
+  startSessionResponseSchema,
+  type chatSchema,
+  type wppMessageSchema,
+} from './schemas';
+import type {
+  IWhatsAppService,
+  SendFileInput,
+  SendTextInput,
+  SentMessage,
+  SessionState,
+  SessionStatus,
+  WppChat,
+  WppMedia,
+  WppMessage,
+} from './types';
+
+export interface WppConnectClientOptions {
+  /** API base including `/api`, e.g. `http://localhost:21465/api` (WPPCONNECT_URL). */
+  baseUrl: string;
+  secretKey?: string;
+  /** Read on every token generation, so a rotated secret is picked up without a restart. */
+  getSecretKey?: () => string | Promise<string>;
+  timeoutMs: number;
+  dispatcher?: Dispatcher;
+  logger?: Logger;
+}
+
+/** The webhook URL handed to start-session: WPPConnect cannot send headers, so the token rides in the path. */
+export function webhookUrlFor(publicUrl: string, webhookToken: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/api/webhook/${encodeURIComponent(webhookToken)}`;
+}
+
+interface HttpResult {
+  status: number;
+  contentType: string;
+  raw: Buffer;
+  /** Parsed JSON when the body is JSON, else undefined. */
+  json: unknown;
+}
+
+interface CallSpec {
+  operation: string;
+  method: 'GET' | 'POST';
+  /** Path after `/{session}/`. */
+  path: string;
+  body?: unknown;
+}
+
+// Avoids the session-key injection and hang quirks that only trigger on the exact `application/json` (§0.3).
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+const INVALID_TOKEN = /^Check that (the|a) Session and Token are correct/;
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function textOf(result: HttpResult): string {
+  return result.raw.subarray(0, 400).toString('utf8');
+}
+
+function isInvalidTokenBody(json: unknown): boolean {
+  const error = asRecord(json).error;
+  return typeof error === 'string' && INVALID_TOKEN.test(error);
+}
+
+function toSessionStatus(json: z.infer<typeof startSessionResponseSchema>): SessionStatus {
+  const version = typeof json.version === 'string' ? json.version : undefined;
+  if (json.status === 'qrcode') return { state: 'QRCODE', qrAvailable: true, version };
+  if (json.status === 'phoneCode') return { state: 'PHONECODE', qrAvailable: false, version };
+  if (json.status === null) return { state: 'CLOSED', qrAvailable: false, version };
+  const state: SessionState = json.status;
+  // Stale QR data survives login and timeouts: only a QRCODE status means it can be scanned.
+  return { state, qrAvailable: state === 'QRCODE' && typeof json.qrcode === 'string', version };
+}
+
+function toWppMessage(raw: z.infer<typeof wppMessageSchema>): WppMessage {
+  const from = widToString(raw.from) ?? '';
+  const to = widToString(raw.to) ?? '';
+  const fromMe = raw.fromMe ?? raw.id.startsWith('true_');
+  const chatId = widToString(raw.chatId) ?? chatIdFromMessageId(raw.id) ?? (fromMe ? to : from);
+  const msg: WppMessage = {
+    id: raw.id,
+    chatId,
+    from,
+    to,
+    fromMe,
+    type: raw.type,
+    t: raw.t ?? raw.timestamp ?? 0,
+    isGroupMsg: raw.isGroupMsg ?? chatId.endsWith('@g.us'),
+  };
+  const author = widToString(raw.author);
+  if (author) msg.author = author;
+  // Media bodies are thumbnails or whole files in base64: keep them out of workflow history.
+  if (raw.body && (isTextType(raw.type) || !(isMediaType(raw.type) || raw.type === 'location'))) msg.body = raw.body;
+  if (raw.caption) msg.caption = raw.caption;
+  if (raw.filename) msg.filename = raw.filename;
+  if (raw.mimetype) msg.mimetype = raw.mimetype;
+  if (raw.notifyName) msg.notifyName = raw.notifyName;
+  const senderName = raw.sender?.pushname ?? raw.sender?.name ?? raw.sender?.formattedName;
+  if (senderName) msg.senderName = senderName;
+  if (typeof raw.lat === 'number') msg.lat = raw.lat;
+  if (typeof raw.lng === 'number') msg.lng = raw.lng;
+  if (raw.loc) msg.loc = raw.loc;
+  if (raw.quotedMsgId) msg.quotedMsgId = raw.quotedMsgId;
+  return msg;
+}
+
+function toWppChat(raw: z.infer<typeof chatSchema>): WppChat {
+  const id = widToString(raw.id) ?? '';
+  const chat: WppChat = {
+    id,
+    t: raw.t ?? 0,
+    unreadCount: raw.unreadCount ?? 0,
+    isGroup: raw.isGroup ?? id.endsWith('@g.us'),
+  };
+  const name = raw.name ?? raw.contact?.name ?? raw.contact?.pushname ?? undefined;
+  if (name) chat.name = name;
+  return chat;
+}
+
+function dataUri(base64: string, mimetype: string): string {
+  if (base64.startsWith('data:')) return base64;
+  return `data:${mimetype.replace(/\s+/g, '')};base64,${base64}`;
+}
+
+export function createWppConnectClient(opts: WppConnectClientOptions): IWhatsAppService {
+  if (opts.secretKey === undefined && opts.getSecretKey === undefined) {
+    throw new Error('createWppConnectClient needs secretKey or getSecretKey');
+  }
+  const baseUrl = opts.baseUrl.replace(/\/+$/, '');
+  const tokens = new Map<string, string>();
+  const pendingTokens = new Map<string, Promise<string>>();
+  let lastSecret = opts.secretKey ?? '';
+
+  async function secret(): Promise<string> {
+    lastSecret = opts.getSecretKey ? await opts.getSecretKey() : (opts.secretKey ?? '');
+    return lastSecret;
+  }
+
+  function scrub(text: string): string {
+    return scrubExcerpt(text, [lastSecret]);
+  }
+
+  async function http(
+    operation: string,
+    method: 'GET' | 'POST',
+    url: string,
+    headers: Record<string, string>,
+    body?: unknown,
+  ): Promise<HttpResult> {
+    const allHeaders: Record<string, string> = { accept: 'application/json', ...headers };
+    if (body !== undefined) allHeaders['content-type'] = JSON_CONTENT_TYPE;
+    try {
+      const res = await request(url, {
+        method,
+        headers: allHeaders,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        dispatcher: opts.dispatcher,
+        headersTimeout: opts.timeoutMs,
+        bodyTimeout: opts.timeoutMs,
+        signal: AbortSignal.timeout(opts.timeoutMs),
+      });
+      const raw = Buffer.from(await res.body.arrayBuffer());
+      const contentType = String(res.headers['content-type'] ?? '');
+      let json: unknown;
+      if (/json/i.test(contentType) && raw.length > 0) {
+        try {
+          json = JSON.parse(raw.toString('utf8'));
+        } catch {
+          json = undefined;
+        }
+      }
+      return { status: res.statusCode, contentType, raw, json };
+    } catch (err) {
+      // Transport failures: never echo the URL (it can carry the secret) or the request.
+      // DOMException (abort/timeout) has a numeric `code`: prefer the string code, then the name.
+      const e = err as { code?: unknown; name?: unknown };
+      const reason = typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : 'request failed';
+      throw new WppTransientError(`${operation}: ${reason}`, { status: 0, bodyExcerpt: reason, operation });
+    }
+  }
+
+  function fail(operation: string, result: HttpResult): never {
+    const json = asRecord(result.json);
+    const message = typeof json.message === 'string' ? json.message : '';
+    const details = { status: result.status, bodyExcerpt: scrub(textOf(result)), operation };
+    if (result.status === 404 && (json.status === 'Disconnected' || /não está ativa/.test(message))) {
+      throw new WppSessionUnavailableError(`${operation}: WhatsApp session is not active`, details);
+    }
+    if (result.status === 400 && /n[aã]o existe/i.test(message)) {
+      throw new WppRecipientNotFoundError(`${operation}: recipient does not exist on WhatsApp`, details);
+    }
+    if (result.status === 401 && json.response === 'Error on open list') {
+      throw new WppOperationFailedError(`${operation}: chat could not be opened`, details);
+    }
+    if (result.status === 401 && (isInvalidTokenBody(json) || /Token is not present/.test(message))) {
+      throw new WppAuthError(`${operation}: token rejected`, details);
+    }
+    if (result.status >= 500 || result.status === 408 || result.status === 429) {
+      throw new WppTransientError(`${operation}: server error ${result.status}`, details);
+    }
+    throw new WppProtocolError(`${operation}: unexpected response ${result.status}`, details);
+  }
+
+  function parse<S extends z.ZodType>(operation: string, result: HttpResult, schema: S): z.infer<S> {
+    const parsed = schema.safeParse(result.json);
+    if (!parsed.success) {
+      throw new WppProtocolError(`${operation}: unexpected response shape`, {
+        status: result.status,
+        bodyExcerpt: scrub(textOf(result)),
+        operation,
+      });
+    }
+    return parsed.data;
+  }
+
+  async function generate(session: string): Promise<string> {
+    const operation = 'generate-token';
+    const key = await secret();
+    const url = `${baseUrl}/${encodeURIComponent(session)}/${encodeURIComponent(key)}/generate-token`;
+    const result = await http(operation, 'POST', url, {});
+    if (result.status === 400) {
+      throw new WppSecretRejectedError('generate-token: the server rejected the secret key', {
+        status: 400,
+        bodyExcerpt: scrub(textOf(result)),
+        operation,
+      });
+    }
+    if (result.status !== 201 && result.status !== 200) fail(operation, result);
+    const token = parse(operation, result, generateTokenResponseSchema).token;
+    opts.logger?.debug({ event: LogEvent.WppConnectError, operation, session }, 'wppconnect token generated');
+    return token;
+  }
+
+  async function tokenFor(session: string): Promise<string> {
+    const cached = tokens.get(session);
+    if (cached !== undefined) return cached;
+    let pending = pendingTokens.get(session);
+    if (!pending) {
+      // One generation per session at a time: concurrent callers share it.
+      pending = generate(session)
+        .then((token) => {
+          tokens.set(session, token);
+          return token;
+        })
+        .finally(() => pendingTokens.delete(session));
+      pendingTokens.set(session, pending);
+    }
+    return pending;
+  }
+
+  async function call(session: string, spec: CallSpec): Promise<HttpResult> {
+    const url = `${baseUrl}/${encodeURIComponent(session)}/${spec.path}`;
+    const send = async (token: string) =>
+      http(spec.operation, spec.method, url, { authorization: `Bearer ${token}` }, spec.body);
+    try {
+      const token = await tokenFor(session);
+      const first = await send(token);
+      if (first.status !== 401 || !isInvalidTokenBody(first.json)) return first;
+      // A token never expires, so a rejection means the secret (or the session name) changed:
+      // regenerate once, and only if nobody else already replaced this token meanwhile.
+      if (tokens.get(session) === token) tokens.delete(session);
+      opts.logger?.warn(
+        { event: LogEvent.WppConnectError, operation: spec.operation, session },
+        'wppconnect token rejected, regenerating',
+      );
+      const second = await send(await tokenFor(session));
+      if (second.status === 401 && isInvalidTokenBody(second.json)) fail(spec.operation, second);
+      return second;
+    } catch (err) {
+      if (isWppError(err)) {
+        opts.logger?.warn(
+          { event: LogEvent.WppConnectError, operation: spec.operation, session, type: err.type, status: err.status },
+          'wppconnect call failed',
+        );
+      }
+      throw err;
+    }
+  }
+
+  async function expect<S extends z.ZodType>(
+    session: string,
+    spec: CallSpec,
+    okStatuses: number[],
+    schema: S,
+  ): Promise<z.infer<S>> {
+    const result = await call(session, spec);
+    if (!okStatuses.includes(result.status)) fail(spec.operation, result);
+    return parse(spec.operation, result, schema);
+  }
+
+  function recipient(operation: string, to: string): WppRecipientFields {
+    const fields = toRecipientFields(to);
+    if (!fields) {
+      throw new WppRecipientNotFoundError(`${operation}: not a valid WhatsApp recipient`, { status: 0, operation });
+    }
+    return fields;
+  }
+
+  async function sendFile(
+    session: string,
+    operation: 'send-image' | 'send-file-base64',
+    input: SendFileInput,
+    extra: Record<string, unknown>,
+  ): Promise<SentMessage> {
+    const target = recipient(operation, input.to);
+    const body = {
+      ...target,
+      base64: dataUri(input.base64, input.mimetype),
+      filename: input.filename ?? 'file',
+      caption: input.caption,
+      ...extra,
+    };
+    const parsed = await expect(
+      session,
+      { operation, method: 'POST', path: operation, body },
+      [200, 201],
+      sendFileResponseSchema,
+    );
+    const first = parsed.response[0];
+    if (!first) throw new WppProtocolError(`${operation}: empty response`, { status: 201, operation });
+    return {
+      messageId: first.id,
+      chatId: chatIdFromMessageId(first.id) ?? input.to,
+      ack: first.ack,
+    };
+  }
+
+  async function closeLike(session: string, operation: 'close-session' | 'logout-session'): Promise<void> {
+    const result = await call(session, { operation, method: 'POST', path: operation, body: {} });
+    const parsed = closeSessionResponseSchema.safeParse(result.json);
+    if (result.status === 200 && parsed.success && parsed.data.status) return;
+    if (result.status === 500 && parsed.success && !parsed.data.status) {
+      // Deterministic: the session is not running (or still starting); retrying gives the same.
+      throw new WppOperationFailedError(`${operation}: ${parsed.data.message}`, {
+        status: 500,
+        bodyExcerpt: scrub(textOf(result)),
+        operation,
+      });
+    }
+    fail(operation, result);
+  }
+
+  return {
+    async generateToken(session) {
+      tokens.delete(session);
+      await tokenFor(session);
+    },
+
+    async validateToken(session) {
+      try {
+        const result = await call(session, { operation: 'status-session', method: 'GET', path: 'status-session' });
+        return result.status !== 401;
+      } catch (err) {
+        if (err instanceof WppAuthError || err instanceof WppSecretRejectedError) return false;
+        throw err;
+      }
+    },
+
+    async startSession(session, { webhookUrl, waitQrCode }) {
+      const body = { webhook: webhookUrl, waitQrCode: waitQrCode ?? false };
+      const json = await expect(
+        session,
+        { operation: 'start-session', method: 'POST', path: 'start-session', body },
+        [200, 201],
+        startSessionResponseSchema,
+      );
+      return toSessionStatus(json);
+    },
+
+    async getSessionStatus(session) {
+      const json = await expect(
+        session,
+        { operation: 'status-session', method: 'GET', path: 'status-session' },
+        [200],
+        sessionStatusResponseSchema,
+      );
+      return toSessionStatus(json);
+    },
+
+    async getQrCode(session) {
+      const operation = 'qrcode-session';
+      const result = await call(session, { operation, method: 'GET', path: operation });
+      if (result.status !== 200) fail(operation, result);
+      // The route answers 200 either way: a PNG when a QR is known, JSON when not (§2.4).
+      if (result.contentType.startsWith('image/png')) return result.raw;
+      if (result.json !== undefined) return null;
+      throw new WppProtocolError(`${operation}: unexpected content type`, { status: 200, operation });
+    },
+
+    async checkConnection(session) {
+      const json = await expect(
+        session,
+        { operation: 'check-connection-session', method: 'GET', path: 'check-connection-session' },
+        [200],
+        checkConnectionResponseSchema,
+      );
+      return json.status;
+    },
+
+    async closeSession(session) {
+      await closeLike(session, 'close-session');
+    },
+
+    async logoutSession(session) {
+      await closeLike(session, 'logout-session');
+    },
+
+    async sendText(session, input: SendTextInput) {
+      const operation = 'send-message';
+      const target = recipient(operation, input.to);
+      const body = {
+        ...target,
+        message: input.text,
+        ...(input.quotedMessageId ? { options: { quotedMsg: input.quotedMessageId } } : {}),
+      };
+      const parsed = await expect(
+        session,
+        { operation, method: 'POST', path: operation, body },
+        [200, 201],
+        sendMessageResponseSchema,
+      );
+      const first = parsed.response[0];
+      if (!first) throw new WppProtocolError(`${operation}: empty response`, { status: 201, operation });
+      return {
+        messageId: first.id,
+        chatId: widToString(first.chatId) ?? widToString(first.to) ?? chatIdFromMessageId(first.id) ?? input.to,
+        ack: first.ack ?? 1,
+      };
+    },
+
+    async sendImage(session, input) {
+      return sendFile(session, 'send-image', input, {});
+    },
+
+    async sendDocument(session, input) {
+      return sendFile(session, 'send-file-base64', input, { options: { type: 'document' } });
+    },
+
+    async listChats(session, listOpts) {
+      const body = { count: listOpts?.count ?? 50 };
+      const chats = await expect(
+        session,
+        { operation: 'list-chats', method: 'POST', path: 'list-chats', body },
+        [200],
+        listChatsResponseSchema,
+      );
+      return chats.map(toWppChat);
+    },
+
+    async getUnreadMessages(session) {
+      const json = await expect(
+        session,
+        { operation: 'all-unread-messages', method: 'GET', path: 'all-unread-messages' },
+        [200],
+        messageListResponseSchema,
+      );
+      return json.response.map(toWppMessage);
+    },
+
+    async getMessages(session, chatId, msgOpts) {
+      const query = new URLSearchParams({ count: String(msgOpts?.count ?? 20), direction: 'before' });
+      if (msgOpts?.beforeMessageId) query.set('id', msgOpts.beforeMessageId);
+      const json = await expect(
+        session,
+        {
+          operation: 'get-messages',
+          method: 'GET',
+          path: `get-messages/${encodeURIComponent(chatId)}?${query.toString()}`,
+        },
+        [200],
+        messageListResponseSchema,
+      );
+      return json.response.map(toWppMessage).sort((a, b) => a.t - b.t);
+    },
+
+    async getMediaByMessage(session, messageId): Promise<WppMedia> {
+      const operation = 'get-media-by-message';
+      const result = await call(session, {
+        operation,
+        method: 'GET',
+        path: `${operation}/${encodeURIComponent(messageId)}`,
+      });
+      if (result.status === 400) {
+        throw new WppOperationFailedError(`${operation}: media not available`, {
+          status: 400,
+          bodyExcerpt: scrub(textOf(result)),
+          operation,
+        });
+      }
+      if (result.status !== 200) fail(operation, result);
+      const json = parse(operation, result, mediaResponseSchema);
+      return { base64: json.base64, mimetype: json.mimetype };
+    },
+  };
+}
