@@ -1,0 +1,28 @@
+import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
+import type { Config } from '../config/config';
+import type { IConversationRepository } from '../db/types';
+import type { MediaStore } from '../media/store';
+import type { Logger } from '../observability/logger';
+import type { MedicalCore } from '../triage/types';
+import type { ApiMetrics } from './metrics';
+
+/** Everything the HTTP app needs; api/main.ts builds it, tests build their own. */
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  repo: IConversationRepository;
+  temporal: Client;
+  medicalCore: MedicalCore;
+  mediaStore: MediaStore;
+  /** The payload codec the codec server runs; undefined when payloads are not encrypted. */
+  payloadCodec?: PayloadCodec;
+  /** Origins allowed to call /codec/* from a browser (the Temporal Web UI). */
+  codecCorsOrigins?: string[];
+  /** A fresh registry per app unless given (tests build several apps in one process). */
+  metrics?: ApiMetrics;
+  /** Injected clock for the rate limiter. */
+  now?: () => number;
+  /** Deadline of one Temporal call made while answering a request. */
+  temporalRpcTimeoutMs?: number;
+}

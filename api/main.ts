@@ -1,0 +1,82 @@
+/**
+ * The API process's composition root: the only place that reads process.env, opens connections and
+ * listens. SIGTERM/SIGINT stop accepting requests, let in-flight ones finish, then close the database
+ * and the Temporal connection.
+ */
+import type { Server } from 'node:http';
+import { loadConfigOrExit } from '../config/config';
+import { openDatabase } from '../db';
+import { createMediaStore } from '../media/store';
+import { createLogger } from '../observability/logger';
+import { createTemporalClient } from '../temporal/connection';
+import { createPayloadCodec } from '../temporal/data-converter';
+import { createMedicalCore } from '../triage';
+import { createApp } from './app';
+import { DEFAULT_CODEC_CORS_ORIGINS } from './middleware/cors';
+
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(process.env);
+  const logger = createLogger({ level: config.logLevel, name: 'api' });
+  const previousPayloadKeys = config.temporal.previousPayloadKeys;
+  const codecCorsOrigins = (process.env.CODEC_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o.length > 0);
+
+  const db = await openDatabase(config.databaseUrl);
+  // Lazy: the API comes up (and /health/ready says why it is not ready) while Temporal is still starting.
+  const temporal = await createTemporalClient(config, { lazy: true, previousPayloadKeys });
+  const medicalCore = createMedicalCore({
+    provider: config.ai.provider,
+    openai: config.ai.baseUrl
+      ? { baseUrl: config.ai.baseUrl, apiKey: config.ai.apiKey, model: config.ai.model, timeoutMs: config.ai.timeoutMs }
+      : undefined,
+    logger,
+  });
+  const mediaStore = createMediaStore({ root: config.media.storagePath, maxBytes: config.media.maxBytes });
+
+  const app = createApp({
+    config,
+    logger,
+    repo: db.repo,
+    temporal,
+    medicalCore,
+    mediaStore,
+    payloadCodec: createPayloadCodec({ current: config.temporal.payloadKey, previous: previousPayloadKeys }),
+    codecCorsOrigins: codecCorsOrigins.length > 0 ? codecCorsOrigins : DEFAULT_CODEC_CORS_ORIGINS,
+  });
+
+  const server: Server = app.listen(config.api.port, () => {
+    logger.info({ port: config.api.port, sessions: config.wppconnect.sessions }, 'api listening');
+  });
+  // Webhooks carry media of up to MEDIA_MAX_BYTES × 1.4 over slow links: keep Node's defaults generous.
+  server.requestTimeout = 120_000;
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'api shutting down');
+    const force = setTimeout(() => {
+      logger.error('shutdown timed out; exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    force.unref();
+    server.close(() => {
+      void Promise.allSettled([db.close(), temporal.connection.close()]).then(() => {
+        logger.info('api stopped');
+        process.exit(0);
+      });
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error('api failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,160 @@
+import type { Context } from 'koa';
+import { ackToStatus } from '../../db/types';
+import type { SessionEventSignal } from '../../workflows/definitions';
+import { widToString } from '../../wppconnect/ids';
+import { isPatientMessage, toInboundMessage } from '../../wppconnect/normalize';
+import type { MessageWebhookEvent, OnAckEvent, WebhookEvent } from '../../wppconnect/schemas';
+import { badRequest } from '../errors';
+import { defineRoute, type RouteDef, type RouteRequest } from '../route';
+import { errorBodySchema } from '../schemas/common';
+import { webhookBodySchema, webhookResponseSchema, webhookTokenParams, webhookTokenQuery } from '../schemas/webhook';
+import type { RouteContext } from './context';
+
+/**
+ * POST /api/webhook[/:token]: WPPConnect events. WPPConnect never retries, so a 2xx means "durable":
+ * an incoming message gets 2xx only once Temporal has accepted its workflow.
+ */
+export function webhookRoutes({ deps, gateway, metrics }: RouteContext): RouteDef[] {
+  const { config, mediaStore, repo } = deps;
+  const sessions = config.wppconnect.sessions;
+  const count = (event: string, outcome: string) => metrics.webhookEvents.inc({ event, outcome });
+
+  const resolveSession = (event: WebhookEvent): string => {
+    const session = event.session ?? (sessions.length === 1 ? sessions[0] : undefined);
+    if (session === undefined) {
+      throw badRequest('UNKNOWN_SESSION', 'the event names no session and several sessions are configured');
+    }
+    if (!sessions.includes(session))
+      throw badRequest('UNKNOWN_SESSION', 'the event is for a session not configured here');
+    return session;
+  };
+
+  const onMessage = async (ctx: Context, event: MessageWebhookEvent, session: string): Promise<void> => {
+    if (!isPatientMessage(event)) {
+      count(event.event, 'ignored');
+      ctx.body = { ignored: true };
+      return;
+    }
+    const { message, mediaBase64 } = toInboundMessage(event, session);
+    let stagingName: string | undefined;
+    if (mediaBase64 !== undefined) {
+      // MediaError → 413 (too large) or 400 (type/encoding), before anything is started.
+      stagingName = await mediaStore.stage(mediaBase64, message.mimetype ?? 'application/octet-stream');
+      message.media = { source: 'staged', stagingName };
+    }
+    try {
+      const { workflowId, duplicate } = await gateway.startInbound({ message, receivedVia: 'webhook' });
+      if (duplicate) {
+        if (stagingName !== undefined) await mediaStore.discardStaged(stagingName);
+        metrics.duplicates.inc({ kind: 'webhook-message' });
+      }
+      count(event.event, duplicate ? 'duplicate' : 'started');
+      ctx.status = duplicate ? 200 : 202;
+      ctx.body = { workflowId, duplicate };
+    } catch (err) {
+      if (stagingName !== undefined) await mediaStore.discardStaged(stagingName);
+      count(event.event, 'failed');
+      throw err;
+    }
+  };
+
+  const onAck = async (ctx: Context, event: OnAckEvent, session: string): Promise<void> => {
+    const messageId = widToString(event.id);
+    const fromMe = typeof event.id === 'string' ? event.id.startsWith('true_') : event.id.fromMe === true;
+    // Acks of patients' messages are WhatsApp noise for us: only receipts of what we sent matter.
+    if (!fromMe || messageId === undefined) {
+      count('onack', 'ignored');
+      ctx.body = { ignored: true };
+      return;
+    }
+    const status = ackToStatus(event.ack);
+    const result = await repo.recordDeliveryEvent({
+      session,
+      messageId,
+      status,
+      ack: event.ack,
+      source: 'webhook',
+      at: new Date(),
+    });
+    const workflowId = result.message?.metadata.workflowId;
+    let signalled = false;
+    if (typeof workflowId === 'string') {
+      // A finished workflow no longer listens: the database already has the status.
+      signalled = await gateway.signalAck(workflowId, { messageId, ack: event.ack, status });
+    }
+    count('onack', 'recorded');
+    ctx.body = { recorded: true, status, signalled };
+  };
+
+  const onSessionEvent = async (ctx: Context, name: string, session: string, signal: SessionEventSignal) => {
+    try {
+      const workflowId = await gateway.signalSessionEvent(session, signal);
+      count(name, 'signalled');
+      ctx.body = { workflowId, signalled: true };
+    } catch (err) {
+      count(name, 'failed');
+      throw err;
+    }
+  };
+
+  const handle = async (ctx: Context, event: WebhookEvent): Promise<void> => {
+    const session = resolveSession(event);
+    switch (event.event) {
+      case 'onmessage':
+      case 'unreadmessages':
+      case 'onselfmessage':
+        return onMessage(ctx, event, session);
+      case 'onack':
+        return onAck(ctx, event, session);
+      case 'status-find':
+        return onSessionEvent(ctx, event.event, session, { type: 'status-find', status: event.status });
+      case 'qrcode':
+        return onSessionEvent(ctx, event.event, session, { type: 'qrcode' });
+      case 'phoneCode':
+        return onSessionEvent(ctx, event.event, session, { type: 'phone-code' });
+      case 'closesession':
+      case 'logoutsession':
+        return onSessionEvent(ctx, event.event, session, { type: 'closed', event: event.event });
+      default:
+        count(event.name, 'ignored');
+        ctx.body = { ignored: true };
+    }
+  };
+
+  const common = {
+    method: 'post' as const,
+    tag: 'webhook',
+    auth: 'webhook' as const,
+    rateLimited: false,
+    // Media arrive as base64 inside the JSON: 4/3 of the file plus the message fields.
+    bodyLimitBytes: Math.ceil(config.media.maxBytes * 1.4),
+    responses: {
+      200: {
+        description: 'Duplicate message, ack recorded, session event signalled, or event ignored',
+        schema: webhookResponseSchema,
+      },
+      202: { description: 'Incoming message accepted: its workflow started', schema: webhookResponseSchema },
+      400: { description: 'Not JSON, invalid event, or unknown session', schema: errorBodySchema },
+      401: { description: 'Missing or wrong webhook token', schema: errorBodySchema },
+      413: { description: 'Body or media over the limit', schema: errorBodySchema },
+      503: { description: 'Temporal or the database unreachable; nothing was started', schema: errorBodySchema },
+    },
+  };
+  const request = <R extends RouteRequest>(r: R) => r;
+  return [
+    defineRoute({
+      ...common,
+      path: '/api/webhook',
+      summary: 'WPPConnect webhook (token in ?token= or Authorization: Bearer)',
+      request: request({ query: webhookTokenQuery, body: webhookBodySchema }),
+      handler: (ctx, input) => handle(ctx, input.body),
+    }),
+    defineRoute({
+      ...common,
+      path: '/api/webhook/:token',
+      summary: 'WPPConnect webhook with the token as a path segment (the URL given to start-session)',
+      request: request({ params: webhookTokenParams, query: webhookTokenQuery, body: webhookBodySchema }),
+      handler: (ctx, input) => handle(ctx, input.body),
+    }),
+  ] as RouteDef[];
+}

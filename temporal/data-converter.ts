@@ -1,0 +1,33 @@
+import type { DataConverter, PayloadCodec } from '@temporalio/common';
+import { AesGcmPayloadCodec, decodeKey } from './codec';
+
+/**
+ * The one data converter every process (API, worker, scripts) builds from configuration, so that what
+ * one writes the others can read. Without TEMPORAL_PAYLOAD_KEY (and no previous keys) it is the SDK
+ * default: plain JSON payloads.
+ */
+
+export interface PayloadKeys {
+  /** base64 32-byte key that encrypts new payloads (TEMPORAL_PAYLOAD_KEY). */
+  current?: string;
+  /** base64 keys still accepted for decoding after a rotation (TEMPORAL_PAYLOAD_PREVIOUS_KEYS). */
+  previous?: string[];
+}
+
+/** The codec, or undefined when payloads are not encrypted at all. */
+export function createPayloadCodec(keys: PayloadKeys): AesGcmPayloadCodec | undefined {
+  const previous = (keys.previous ?? []).map((k, i) => decodeKey(k, `previous payload key ${i}`));
+  if (keys.current === undefined && previous.length === 0) return undefined;
+  const current = keys.current === undefined ? undefined : decodeKey(keys.current, 'TEMPORAL_PAYLOAD_KEY');
+  return new AesGcmPayloadCodec({ current, previous });
+}
+
+export function createPayloadCodecs(keys: PayloadKeys): PayloadCodec[] {
+  const codec = createPayloadCodec(keys);
+  return codec ? [codec] : [];
+}
+
+export function createDataConverter(keys: PayloadKeys): DataConverter {
+  const payloadCodecs = createPayloadCodecs(keys);
+  return payloadCodecs.length > 0 ? { payloadCodecs } : {};
+}
