@@ -1,5 +1,11 @@
 import { ApplicationFailure, heartbeat, log } from '@temporalio/activity';
-import type { ConversationMessageRecord, DeliveryStatus, IConversationRepository, MessageType } from '../db/types';
+import type {
+  ConversationMessageRecord,
+  DeliveryStatus,
+  IConversationRepository,
+  MessageType,
+  OutboundRequestStatus,
+} from '../db/types';
 import { MediaError, type MediaStore } from '../media/store';
 import type { Assessment, ConversationTurn, MedicalCore, PatientRecordProvider } from '../triage/types';
 import type { IWhatsAppService } from '../wppconnect/types';
@@ -110,6 +116,19 @@ export function turnText(m: ConversationMessageRecord): string {
 }
 
 export function createMessageActivities({ repo, mediaStore, wpp, medicalCore, patients }: MessageActivityDeps) {
+  /**
+   * The API writes the request row only after Temporal took the signal, so the worker can get here first:
+   * then the row is created here (without the body hash, which only the API knows).
+   */
+  const updateRequest = async (
+    ref: { requestId: string; session: string; chatId: string; workflowId: string },
+    update: { status: OutboundRequestStatus; reason?: string; messageId?: string },
+  ): Promise<void> => {
+    if (await repo.updateOutboundRequest(ref.requestId, update)) return;
+    await repo.createOutboundRequest(ref);
+    await repo.updateOutboundRequest(ref.requestId, update);
+  };
+
   return {
     /** Logs the patient's message (idempotent on the WhatsApp id) and reports the chat's state. */
     async recordInboundMessage({ message, workflowId, receivedVia }: RecordInboundInput): Promise<RecordInboundResult> {
@@ -238,7 +257,10 @@ export function createMessageActivities({ repo, mediaStore, wpp, medicalCore, pa
         deliveryStatus: 'sent',
       });
       if (input.requestId) {
-        await repo.updateOutboundRequest(input.requestId, { status: 'sent', messageId: input.messageId });
+        await updateRequest(
+          { requestId: input.requestId, session: input.session, chatId: input.chatId, workflowId: input.workflowId },
+          { status: 'sent', messageId: input.messageId },
+        );
       }
       return { deliveryStatus: message.deliveryStatus };
     },
@@ -263,17 +285,24 @@ export function createMessageActivities({ repo, mediaStore, wpp, medicalCore, pa
         statusReason: input.reason,
       });
       if (input.requestId) {
-        await repo.updateOutboundRequest(input.requestId, { status: 'failed', reason: input.reason });
+        await updateRequest(
+          { requestId: input.requestId, session: input.session, chatId: input.chatId, workflowId: input.workflowId },
+          { status: 'failed', reason: input.reason },
+        );
       }
     },
 
     /** Mirrors the delivery status a workflow saw onto the outbound request (GET /api/messages/:requestId). */
     async updateRequestStatus(input: {
       requestId: string;
+      session: string;
+      chatId: string;
+      workflowId: string;
       status: 'sent' | 'delivered' | 'read' | 'failed';
       reason?: string;
     }): Promise<void> {
-      await repo.updateOutboundRequest(input.requestId, { status: input.status, reason: input.reason });
+      const { status, reason, ...ref } = input;
+      await updateRequest(ref, { status, reason });
     },
 
     async flagUndelivered(input: { session: string; messageId: string; afterMs: number }): Promise<void> {

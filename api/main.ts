@@ -12,7 +12,6 @@ import { createTemporalClient } from '../temporal/connection';
 import { createPayloadCodec } from '../temporal/data-converter';
 import { createMedicalCore } from '../triage';
 import { createApp } from './app';
-import { DEFAULT_CODEC_CORS_ORIGINS } from './middleware/cors';
 
 const SHUTDOWN_TIMEOUT_MS = 15_000;
 
@@ -20,10 +19,6 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env);
   const logger = createLogger({ level: config.logLevel, name: 'api' });
   const previousPayloadKeys = config.temporal.previousPayloadKeys;
-  const codecCorsOrigins = (process.env.CODEC_CORS_ORIGINS ?? '')
-    .split(',')
-    .map((o) => o.trim())
-    .filter((o) => o.length > 0);
 
   const db = await openDatabase(config.databaseUrl);
   // Lazy: the API comes up (and /health/ready says why it is not ready) while Temporal is still starting.
@@ -45,7 +40,7 @@ async function main(): Promise<void> {
     medicalCore,
     mediaStore,
     payloadCodec: createPayloadCodec({ current: config.temporal.payloadKey, previous: previousPayloadKeys }),
-    codecCorsOrigins: codecCorsOrigins.length > 0 ? codecCorsOrigins : DEFAULT_CODEC_CORS_ORIGINS,
+    codecCorsOrigins: config.api.codecCorsOrigins,
   });
 
   const server: Server = app.listen(config.api.port, () => {

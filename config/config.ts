@@ -140,6 +140,10 @@ const envSchema = z.object({
   API_PORT: int(3000, 1, 65535),
   API_KEYS: list(''),
   RATE_LIMIT_PER_MINUTE: int(60, 1),
+  CODEC_CORS_ORIGINS: list('http://localhost:8233').refine(
+    (origins) => origins.every((o) => /^https?:\/\/[^/\s]+$/.test(o)),
+    { message: 'must be comma-separated origins like http://localhost:8233 (scheme, host, optional port)' },
+  ),
   MEDIA_STORAGE_PATH: z.string().min(1).default('./storage/media'),
   MEDIA_MAX_BYTES: int(16_777_216, 1),
   AI_PROVIDER: z.enum(['rules', 'openai']).default('rules'),
@@ -195,7 +199,8 @@ export interface Config {
   };
   webhookToken: string;
   publicUrl: string;
-  api: { port: number; keys: string[]; rateLimitPerMinute: number };
+  /** codecCorsOrigins is not in SPEC section 3: browser origins (the Temporal Web UI) allowed to call /codec. */
+  api: { port: number; keys: string[]; rateLimitPerMinute: number; codecCorsOrigins: string[] };
   media: { storagePath: string; maxBytes: number };
   ai: { provider: 'rules' | 'openai'; baseUrl?: string; apiKey?: string; model?: string; timeoutMs: number };
   quietWindowMs: number;
@@ -263,7 +268,12 @@ export function loadConfig(env: RawEnv): Config {
     },
     webhookToken: required('WEBHOOK_TOKEN', e.WEBHOOK_TOKEN, DEV_WEBHOOK_TOKEN),
     publicUrl: e.PUBLIC_URL as string,
-    api: { port: e.API_PORT, keys: apiKeys, rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE },
+    api: {
+      port: e.API_PORT,
+      keys: apiKeys,
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      codecCorsOrigins: e.CODEC_CORS_ORIGINS,
+    },
     media: { storagePath: e.MEDIA_STORAGE_PATH, maxBytes: e.MEDIA_MAX_BYTES },
     ai: {
       provider: e.AI_PROVIDER,

@@ -65,6 +65,8 @@ export interface MediaStore {
   }): Promise<StoredMedia>;
   saveOutbound(input: { base64: string; mimetype: string }): Promise<string>;
   readOutbound(name: string): Promise<Buffer>;
+  /** Removes an outbound file whose request was never accepted (Temporal unreachable). */
+  discardOutbound(name: string): Promise<void>;
   saveQr(session: string, png: Buffer): Promise<void>;
   /** null when no QR is stored for the session. */
   readQr(session: string): Promise<Buffer | null>;
@@ -206,6 +208,11 @@ export function createMediaStore(opts: { root: string; maxBytes: number }): Medi
     async readOutbound(name) {
       if (!OUTBOUND_NAME_RE.test(name)) throw new MediaError('MEDIA_INVALID', 'invalid media name');
       return readOrNotFound(path.join(dir('outbound'), name));
+    },
+
+    async discardOutbound(name) {
+      if (!OUTBOUND_NAME_RE.test(name)) return;
+      await rm(path.join(dir('outbound'), name), { force: true });
     },
 
     async saveQr(session, png) {

@@ -95,7 +95,7 @@ export async function outboundMessageWorkflow({ request }: OutboundWorkflowInput
       await db.flagUndelivered({ session, messageId: sent.messageId, afterMs: settings.deliveryTimeoutMs });
     }
     const status = asRequestStatus(final.status);
-    if (status !== 'sent') await db.updateRequestStatus({ requestId, status });
+    if (status !== 'sent') await db.updateRequestStatus({ requestId, session, chatId, workflowId, status });
     return { status, messageId: sent.messageId };
   } finally {
     await CancellationScope.nonCancellable(release);

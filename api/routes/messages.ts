@@ -1,3 +1,4 @@
+import { isForwardMove } from '../../db/types';
 import { safeDisplayFilename } from '../../media/store';
 import type { OutboundRequest } from '../../workflows/definitions';
 import { toRecipientFields } from '../../wppconnect/ids';
@@ -73,7 +74,14 @@ export function messageRoutes({ deps, gateway, metrics }: RouteContext): RouteDe
       }
 
       // Temporal first: the row is written only once the conversation took the signal.
-      const workflowId = await gateway.sendMessage(request);
+      let workflowId: string;
+      try {
+        workflowId = await gateway.sendMessage(request);
+      } catch (err) {
+        // Nothing half-done: a request Temporal did not take leaves no media file behind.
+        if (request.mediaFile !== undefined) await mediaStore.discardOutbound(request.mediaFile);
+        throw err;
+      }
       const { record, created } = await repo.createOutboundRequest({
         requestId,
         session,
@@ -81,8 +89,9 @@ export function messageRoutes({ deps, gateway, metrics }: RouteContext): RouteDe
         workflowId,
         payloadHash: hash,
       });
-      // A concurrent identical request won the insert; the conversation de-duplicates the signal.
-      if (!created) return replay(record);
+      // A concurrent identical request won the insert; the conversation de-duplicates the signal. A row
+      // without a hash was written by the worker, which can get there first: this request is the original.
+      if (!created && record.payloadHash !== null) return replay(record);
       ctx.status = 202;
       ctx.body = { requestId, workflowId };
     },
@@ -105,6 +114,12 @@ export function messageRoutes({ deps, gateway, metrics }: RouteContext): RouteDe
       const record = await repo.getOutboundRequest(params.requestId);
       if (record === null) throw notFound('no outbound request with this id');
       const { payloadHash: _hash, ...visible } = record;
+      // Acks keep arriving after the sending workflow finished (read receipts): the message row has the latest.
+      const message = record.messageId ? await repo.getMessage(record.session, record.messageId) : null;
+      const latest = message?.deliveryStatus;
+      if (latest && latest !== 'received' && latest !== 'pending' && isForwardMove(visible.status, latest)) {
+        visible.status = latest;
+      }
       ctx.body = visible;
     },
   });
