@@ -1,0 +1,231 @@
+/**
+ * The whole pipeline in one test process, with real parts talking real HTTP: the WPPConnect simulator,
+ * the Koa app (webhook receiver) on a loopback port, a SQLite database, the rules medical core, and the
+ * two workers on a Temporal test environment (time-skipping or dev server).
+ *
+ *   simulator ──webhook──▶ createApp() ──start/signal──▶ Temporal ◀── workers (real activities)
+ *       ▲                                                               │
+ *       └──────────────────── undici client ◀──────────────────────────┘
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities, createSendQueueActivities, type ActivityDeps } from '../../activities';
+import type { SessionGate } from '../../activities/send-activities';
+import { createApp } from '../../api/app';
+import { loadConfig, type Config, type RawEnv } from '../../config/config';
+import { openDatabase, type Database } from '../../db';
+import { createMediaStore, type MediaStore } from '../../media/store';
+import { createLogger } from '../../observability/logger';
+import { createMedicalCore } from '../../triage';
+import type { MedicalCore } from '../../triage/types';
+import { createWppConnectClient } from '../../wppconnect/client';
+import { createSimulator, type Simulator, type SimulatorOptions } from '../../wppconnect/simulator/server';
+import type { InjectInput } from '../../wppconnect/simulator/engine';
+import type { IWhatsAppService } from '../../wppconnect/types';
+
+export const SESSION = 'medical-assistant';
+export const SECRET = 'THISISMYSECURETOKEN';
+export const WEBHOOK_TOKEN = 'test-webhook-token';
+export const API_KEY = 'test-api-key';
+
+export interface PipelineOptions {
+  env: TestWorkflowEnvironment;
+  bundle: WorkflowBundleWithSourceMap;
+  /** Extra configuration variables (QUIET_WINDOW_MS, DELIVERY_TIMEOUT, CLINICIAN_ALERT_URL...). */
+  configEnv?: RawEnv;
+  simulator?: SimulatorOptions;
+  /** Replace the medical core (e.g. to answer out of order); defaults to the rules provider. */
+  medicalCore?: (real: MedicalCore) => MedicalCore;
+  /** Connect the session on the simulator at start (default true). */
+  connect?: boolean;
+  sessionGate?: SessionGate;
+}
+
+export interface Pipeline {
+  config: Config;
+  db: Database;
+  simulator: Simulator;
+  wpp: IWhatsAppService;
+  mediaStore: MediaStore;
+  apiUrl: string;
+  taskQueue: string;
+  env: TestWorkflowEnvironment;
+  /** A patient writes: the simulator posts the webhook to the app (unless deliverWebhook is false). */
+  patientSays(from: string, text: string, extra?: Partial<InjectInput>): { id: string; chatId: string };
+  /** What the simulator was asked to send to a chat, oldest first. */
+  sentTo(chatId: string): { messageId: string; text?: string; at: string }[];
+  /** Polls until `check` returns a truthy value (real time; time skipping stays locked meanwhile). */
+  waitFor<T>(check: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string, timeoutMs?: number): Promise<T>;
+  /** Stops the workers and everything else; restarts are possible with startWorkers(). */
+  stopWorkers(): Promise<void>;
+  startWorkers(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let queueCounter = 0;
+
+export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pipeline-'));
+  const taskQueue = `pipeline-${process.pid}-${++queueCounter}`;
+
+  // The app's port must be known before the configuration (PUBLIC_URL) exists: listen first, attach later.
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server: Server = createServer((req, res) => {
+    if (handler) handler(req, res);
+    else res.writeHead(503).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const simulator = await createSimulator({
+    secretKey: SECRET,
+    // A restored login: start-session connects without a QR (the keeper's tests cover the QR path).
+    autoConnect: true,
+    defaultSession: SESSION,
+    timing: {
+      initializeMs: 20,
+      scanSyncMs: 20,
+      connectAfterInChatMs: 10,
+      ackDelaysMs: [20, 60, 120],
+      logoutMs: 10,
+    },
+    ...opts.simulator,
+  });
+
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: `sqlite:${path.join(dir, 'db.sqlite')}`,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    WPPCONNECT_URL: `${simulator.url}/api`,
+    WPPCONNECT_SESSION: SESSION,
+    WPPCONNECT_SECRET_KEY: SECRET,
+    WPPCONNECT_TIMEOUT_SECONDS: '5',
+    WPPCONNECT_SENDS_PER_SECOND: '50',
+    WEBHOOK_TOKEN,
+    API_KEYS: API_KEY,
+    PUBLIC_URL: apiUrl,
+    MEDIA_STORAGE_PATH: path.join(dir, 'media'),
+    QUIET_WINDOW_MS: '500',
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_PER_MINUTE: '100000',
+    ...opts.configEnv,
+  });
+
+  const logger = createLogger({ level: 'silent', name: 'test' });
+  const db = await openDatabase(config.databaseUrl);
+  const mediaStore = createMediaStore({ root: config.media.storagePath, maxBytes: config.media.maxBytes });
+  const wpp = createWppConnectClient({
+    baseUrl: config.wppconnect.url,
+    secretKey: config.wppconnect.secretKey,
+    timeoutMs: config.wppconnect.timeoutMs,
+  });
+  const realCore = createMedicalCore({ provider: 'rules' });
+  const medicalCore = opts.medicalCore ? opts.medicalCore(realCore) : realCore;
+
+  handler = createApp({
+    config,
+    logger,
+    repo: db.repo,
+    temporal: opts.env.client,
+    medicalCore,
+    mediaStore,
+  }).callback();
+
+  const deps: ActivityDeps = {
+    config,
+    repo: db.repo,
+    patients: db.patients,
+    mediaStore,
+    wpp,
+    medicalCore,
+    client: opts.env.client,
+    logger,
+    // The keeper is not part of these tests: sends go straight to the simulator unless a test gives a gate.
+    sessionGate: opts.sessionGate ?? { assertSessionUsable: () => Promise.resolve() },
+  };
+
+  let workers: { main: Worker; sends: Worker; running: Promise<unknown> } | undefined;
+  const startWorkers = async () => {
+    const main = await Worker.create({
+      connection: opts.env.nativeConnection,
+      taskQueue,
+      workflowBundle: opts.bundle,
+      activities: createActivities(deps),
+    });
+    const sends = await Worker.create({
+      connection: opts.env.nativeConnection,
+      taskQueue: config.temporal.sendTaskQueue,
+      activities: createSendQueueActivities(deps),
+      maxTaskQueueActivitiesPerSecond: config.wppconnect.sendsPerSecond,
+    });
+    workers = { main, sends, running: Promise.allSettled([main.run(), sends.run()]) };
+  };
+  const stopWorkers = async () => {
+    if (!workers) return;
+    const w = workers;
+    workers = undefined;
+    for (const worker of [w.main, w.sends]) if (worker.getState() === 'RUNNING') worker.shutdown();
+    await w.running;
+  };
+
+  const waitFor: Pipeline['waitFor'] = async (check, what, timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await check();
+      if (value) return value as never;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  const close = async () => {
+    await stopWorkers();
+    await simulator.close();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await startWorkers();
+    if (opts.connect !== false) {
+      await wpp.startSession(SESSION, { webhookUrl: `${apiUrl}/api/webhook/${WEBHOOK_TOKEN}` });
+      await waitFor(async () => (await wpp.getSessionStatus(SESSION)).state === 'CONNECTED', 'session CONNECTED');
+    }
+  } catch (err) {
+    // Leave nothing running: workers holding the connection would keep the test environment alive.
+    await close();
+    throw err;
+  }
+
+  return {
+    config,
+    db,
+    simulator,
+    wpp,
+    mediaStore,
+    apiUrl,
+    taskQueue,
+    env: opts.env,
+    patientSays(from, text, extra) {
+      const result = simulator.state.inject({ session: SESSION, from, text, type: 'chat', ...extra });
+      return { id: result.id, chatId: result.chatId };
+    },
+    sentTo(chatId) {
+      return simulator.state.sent
+        .filter((s) => s.chatId === chatId)
+        .map((s) => ({ messageId: s.messageId, text: s.text, at: s.at }));
+    },
+    waitFor,
+    stopWorkers,
+    startWorkers,
+    close,
+  };
+}

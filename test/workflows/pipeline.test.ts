@@ -1,0 +1,153 @@
+/**
+ * The durable pipeline end to end under the time-skipping test server: simulator webhooks into the real
+ * app, real activities, SQLite. Time skipping stays locked while the tests poll (acks and the quiet
+ * window run in real time) and unlocks while they await workflow results.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { MedicalCore } from '../../triage/types';
+import {
+  conversationStateQuery,
+  conversationWorkflowId,
+  handoffSignal,
+  inboundWorkflowId,
+  type InboundWorkflowResult,
+} from '../../workflows/definitions';
+import { captureHistory } from '../helpers/histories';
+import { SESSION, startPipeline, type Pipeline } from '../helpers/pipeline';
+import { bundleWorkflows, createTimeSkippingEnv, TEMPORAL_TEST_TIMEOUT_MS } from '../helpers/temporal';
+
+jest.setTimeout(TEMPORAL_TEST_TIMEOUT_MS);
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+let pipeline: Pipeline;
+
+/** Tags each reply with the last patient text it answers, and lets a test hold an assessment back. */
+let holdNextAssessmentMs = 0;
+const taggingCore = (real: MedicalCore): MedicalCore => ({
+  async assess(input) {
+    const delay = holdNextAssessmentMs;
+    holdNextAssessmentMs = 0;
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    const result = await real.assess(input);
+    const lastPatient = [...input.messages].reverse().find((m) => m.role === 'patient');
+    return { ...result, reply: `${result.reply}\n[re: ${lastPatient?.text ?? ''}]` };
+  },
+});
+
+beforeAll(async () => {
+  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
+  pipeline = await startPipeline({ env, bundle, medicalCore: taggingCore, configEnv: { QUIET_WINDOW_MS: '800' } });
+});
+
+afterAll(async () => {
+  await pipeline?.close();
+  await env?.teardown();
+});
+
+const result = (messageId: string) =>
+  env.client.workflow.getHandle(inboundWorkflowId(SESSION, messageId)).result() as Promise<InboundWorkflowResult>;
+
+const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('the pipeline', () => {
+  it('answers one patient message with exactly one reply, logs both, and walks the delivery status to read', async () => {
+    const patient = '5511988880001';
+    const { id, chatId } = pipeline.patientSays(patient, 'I have had a mild headache since this morning');
+
+    const [reply] = await pipeline.waitFor(() => {
+      const sent = pipeline.sentTo(chatId);
+      return sent.length > 0 && sent;
+    }, 'the reply');
+    await pipeline.waitFor(async () => {
+      const history = await pipeline.db.repo.getHistory({ session: SESSION, chatId, limit: 10 });
+      return history.find((m) => m.direction === 'outbound')?.deliveryStatus === 'read';
+    }, 'delivery status read');
+
+    const history = await pipeline.db.repo.getHistory({ session: SESSION, chatId, limit: 10 });
+    expect(history.map((m) => [m.direction, m.senderType, m.messageId])).toEqual([
+      ['inbound', 'patient', id],
+      ['outbound', 'assistant', reply!.messageId],
+    ]);
+    expect(history[0]!.content).toBe('I have had a mild headache since this morning');
+    expect(history[1]!.content).toBe(reply!.text);
+    expect(reply!.text).toMatch(/not a diagnosis|não é um diagnóstico|no es un diagnóstico/i);
+
+    const outcome = await result(id);
+    expect(outcome).toMatchObject({ outcome: 'replied', replyMessageId: reply!.messageId });
+    await settle(300);
+    expect(pipeline.sentTo(chatId)).toHaveLength(1);
+    await captureHistory(env.client.workflow.getHandle(inboundWorkflowId(SESSION, id)), 'inboundMessageWorkflow', 'replied');
+  });
+
+  it('gives three messages sent within a second one reply, and a second patient their own reply', async () => {
+    const burst = ['Hi', 'I have a sore throat', 'and a mild fever since yesterday'];
+    const ids: string[] = [];
+    let chatId = '';
+    for (const text of burst) {
+      const sent = pipeline.patientSays('5511988880002', text);
+      ids.push(sent.id);
+      chatId = sent.chatId;
+      await settle(300);
+    }
+    const other = pipeline.patientSays('5511988880003', 'I have a cough');
+
+    await pipeline.waitFor(() => pipeline.sentTo(chatId).length > 0 && pipeline.sentTo(other.chatId).length > 0, 'both replies');
+    const outcomes = await Promise.all(ids.map(result));
+    expect(outcomes.map((o) => o.outcome)).toEqual(['replied', 'coalesced', 'coalesced']);
+    expect(outcomes[1]!.answeredBy).toBe(inboundWorkflowId(SESSION, ids[0]!));
+    expect((await result(other.id)).outcome).toBe('replied');
+
+    await settle(300);
+    const replies = pipeline.sentTo(chatId);
+    expect(replies).toHaveLength(1);
+    // One reply written with the whole burst as context: it answers the last message of the burst.
+    expect(replies[0]!.text).toContain('[re: and a mild fever since yesterday]');
+    expect(pipeline.sentTo(other.chatId)).toHaveLength(1);
+    await captureHistory(
+      env.client.workflow.getHandle(inboundWorkflowId(SESSION, ids[1]!)),
+      'inboundMessageWorkflow',
+      'coalesced',
+    );
+  });
+
+  it("keeps the patient's order of replies even when the medical core answers the first message last", async () => {
+    holdNextAssessmentMs = 2000;
+    const first = pipeline.patientSays('5511988880004', 'first question: I have back pain');
+    await settle(1200); // longer than the quiet window: two separate turns
+    const second = pipeline.patientSays('5511988880004', 'second question: can I take a shower?');
+
+    await pipeline.waitFor(() => pipeline.sentTo(first.chatId).length >= 2, 'two replies', 30_000);
+    const replies = pipeline.sentTo(first.chatId);
+    expect(replies[0]!.text).toContain('[re: first question: I have back pain]');
+    expect(replies[1]!.text).toContain('[re: second question: can I take a shower?]');
+    expect((await result(first.id)).outcome).toBe('replied');
+    expect((await result(second.id)).outcome).toBe('replied');
+    await captureHistory(
+      env.client.workflow.getHandle(conversationWorkflowId(SESSION, first.chatId)),
+      'conversationWorkflow',
+      'two-turns',
+    );
+  });
+
+  it('pauses the assistant while a human has the chat, and answers again after resume', async () => {
+    const patient = '5511988880005';
+    const chatId = `${patient}@c.us`;
+    const first = pipeline.patientSays(patient, 'hello, I need help with a rash');
+    await pipeline.waitFor(() => pipeline.sentTo(chatId).length === 1, 'first reply');
+    await result(first.id);
+
+    const conversation = env.client.workflow.getHandle(conversationWorkflowId(SESSION, chatId));
+    await conversation.signal(handoffSignal, { action: 'handoff', by: 'nurse' });
+    const during = pipeline.patientSays(patient, 'are you there?');
+    expect(await result(during.id)).toMatchObject({ outcome: 'paused', reason: 'handoff' });
+    expect(pipeline.sentTo(chatId)).toHaveLength(1);
+
+    await conversation.signal(handoffSignal, { action: 'resume', by: 'nurse' });
+    expect(await conversation.query(conversationStateQuery)).toMatchObject({ paused: false });
+    const after = pipeline.patientSays(patient, 'the rash is itchy');
+    await pipeline.waitFor(() => pipeline.sentTo(chatId).length === 2, 'reply after resume');
+    expect((await result(after.id)).outcome).toBe('replied');
+  });
+});
