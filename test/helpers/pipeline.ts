@@ -27,6 +27,7 @@ import { createWppConnectClient } from '../../wppconnect/client';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../wppconnect/simulator/server';
 import type { InjectInput } from '../../wppconnect/simulator/engine';
 import type { IWhatsAppService } from '../../wppconnect/types';
+import { inboundWorkflowId, type InboundWorkflowResult } from '../../workflows/definitions';
 
 export const SESSION = 'medical-assistant';
 export const SECRET = 'THISISMYSECURETOKEN';
@@ -44,6 +45,8 @@ export interface PipelineOptions {
   /** Connect the session on the simulator at start (default true). */
   connect?: boolean;
   sessionGate?: SessionGate;
+  /** Wraps the WPPConnect client the activities use (e.g. to count or disturb sends). */
+  wrapWpp?: (wpp: IWhatsAppService, simulator: Simulator) => IWhatsAppService;
 }
 
 export interface Pipeline {
@@ -57,10 +60,19 @@ export interface Pipeline {
   env: TestWorkflowEnvironment;
   /** A patient writes: the simulator posts the webhook to the app (unless deliverWebhook is false). */
   patientSays(from: string, text: string, extra?: Partial<InjectInput>): { id: string; chatId: string };
+  /**
+   * The result of a message's inboundMessageWorkflow. Waits (in real time) for the webhook to have
+   * started it first: asking the test server for the result of a workflow that does not exist yet hangs.
+   */
+  inboundResult(messageId: string): Promise<InboundWorkflowResult>;
   /** What the simulator was asked to send to a chat, oldest first. */
   sentTo(chatId: string): { messageId: string; text?: string; at: string }[];
   /** Polls until `check` returns a truthy value (real time; time skipping stays locked meanwhile). */
-  waitFor<T>(check: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string, timeoutMs?: number): Promise<T>;
+  waitFor<T>(
+    check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<T>;
   /** Stops the workers and everything else; restarts are possible with startWorkers(). */
   stopWorkers(): Promise<void>;
   startWorkers(): Promise<void>;
@@ -74,9 +86,9 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
   const taskQueue = `pipeline-${process.pid}-${++queueCounter}`;
 
   // The app's port must be known before the configuration (PUBLIC_URL) exists: listen first, attach later.
-  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const app: { handle?: (req: IncomingMessage, res: ServerResponse) => Promise<void> } = {};
   const server: Server = createServer((req, res) => {
-    if (handler) handler(req, res);
+    if (app.handle) void app.handle(req, res);
     else res.writeHead(503).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -124,10 +136,11 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     secretKey: config.wppconnect.secretKey,
     timeoutMs: config.wppconnect.timeoutMs,
   });
+  const activityWpp = opts.wrapWpp ? opts.wrapWpp(wpp, simulator) : wpp;
   const realCore = createMedicalCore({ provider: 'rules' });
   const medicalCore = opts.medicalCore ? opts.medicalCore(realCore) : realCore;
 
-  handler = createApp({
+  app.handle = createApp({
     config,
     logger,
     repo: db.repo,
@@ -141,7 +154,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     repo: db.repo,
     patients: db.patients,
     mediaStore,
-    wpp,
+    wpp: activityWpp,
     medicalCore,
     client: opts.env.client,
     logger,
@@ -177,7 +190,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = await check();
-      if (value) return value as never;
+      if (value) return value;
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -217,6 +230,18 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     patientSays(from, text, extra) {
       const result = simulator.state.inject({ session: SESSION, from, text, type: 'chat', ...extra });
       return { id: result.id, chatId: result.chatId };
+    },
+    async inboundResult(messageId) {
+      const handle = opts.env.client.workflow.getHandle(inboundWorkflowId(SESSION, messageId));
+      await waitFor(
+        () =>
+          handle.describe().then(
+            () => true,
+            () => false,
+          ),
+        `workflow of message ${messageId}`,
+      );
+      return (await handle.result()) as InboundWorkflowResult;
     },
     sentTo(chatId) {
       return simulator.state.sent

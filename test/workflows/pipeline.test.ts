@@ -11,7 +11,6 @@ import {
   conversationWorkflowId,
   handoffSignal,
   inboundWorkflowId,
-  type InboundWorkflowResult,
 } from '../../workflows/definitions';
 import { captureHistory } from '../helpers/histories';
 import { SESSION, startPipeline, type Pipeline } from '../helpers/pipeline';
@@ -46,9 +45,6 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-const result = (messageId: string) =>
-  env.client.workflow.getHandle(inboundWorkflowId(SESSION, messageId)).result() as Promise<InboundWorkflowResult>;
-
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('the pipeline', () => {
@@ -74,11 +70,15 @@ describe('the pipeline', () => {
     expect(history[1]!.content).toBe(reply!.text);
     expect(reply!.text).toMatch(/not a diagnosis|não é um diagnóstico|no es un diagnóstico/i);
 
-    const outcome = await result(id);
+    const outcome = await pipeline.inboundResult(id);
     expect(outcome).toMatchObject({ outcome: 'replied', replyMessageId: reply!.messageId });
     await settle(300);
     expect(pipeline.sentTo(chatId)).toHaveLength(1);
-    await captureHistory(env.client.workflow.getHandle(inboundWorkflowId(SESSION, id)), 'inboundMessageWorkflow', 'replied');
+    await captureHistory(
+      env.client.workflow.getHandle(inboundWorkflowId(SESSION, id)),
+      'inboundMessageWorkflow',
+      'replied',
+    );
   });
 
   it('gives three messages sent within a second one reply, and a second patient their own reply', async () => {
@@ -93,11 +93,14 @@ describe('the pipeline', () => {
     }
     const other = pipeline.patientSays('5511988880003', 'I have a cough');
 
-    await pipeline.waitFor(() => pipeline.sentTo(chatId).length > 0 && pipeline.sentTo(other.chatId).length > 0, 'both replies');
-    const outcomes = await Promise.all(ids.map(result));
+    await pipeline.waitFor(
+      () => pipeline.sentTo(chatId).length > 0 && pipeline.sentTo(other.chatId).length > 0,
+      'both replies',
+    );
+    const outcomes = await Promise.all(ids.map((i) => pipeline.inboundResult(i)));
     expect(outcomes.map((o) => o.outcome)).toEqual(['replied', 'coalesced', 'coalesced']);
     expect(outcomes[1]!.answeredBy).toBe(inboundWorkflowId(SESSION, ids[0]!));
-    expect((await result(other.id)).outcome).toBe('replied');
+    expect((await pipeline.inboundResult(other.id)).outcome).toBe('replied');
 
     await settle(300);
     const replies = pipeline.sentTo(chatId);
@@ -122,8 +125,8 @@ describe('the pipeline', () => {
     const replies = pipeline.sentTo(first.chatId);
     expect(replies[0]!.text).toContain('[re: first question: I have back pain]');
     expect(replies[1]!.text).toContain('[re: second question: can I take a shower?]');
-    expect((await result(first.id)).outcome).toBe('replied');
-    expect((await result(second.id)).outcome).toBe('replied');
+    expect((await pipeline.inboundResult(first.id)).outcome).toBe('replied');
+    expect((await pipeline.inboundResult(second.id)).outcome).toBe('replied');
     await captureHistory(
       env.client.workflow.getHandle(conversationWorkflowId(SESSION, first.chatId)),
       'conversationWorkflow',
@@ -136,18 +139,18 @@ describe('the pipeline', () => {
     const chatId = `${patient}@c.us`;
     const first = pipeline.patientSays(patient, 'hello, I need help with a rash');
     await pipeline.waitFor(() => pipeline.sentTo(chatId).length === 1, 'first reply');
-    await result(first.id);
+    await pipeline.inboundResult(first.id);
 
     const conversation = env.client.workflow.getHandle(conversationWorkflowId(SESSION, chatId));
     await conversation.signal(handoffSignal, { action: 'handoff', by: 'nurse' });
     const during = pipeline.patientSays(patient, 'are you there?');
-    expect(await result(during.id)).toMatchObject({ outcome: 'paused', reason: 'handoff' });
+    expect(await pipeline.inboundResult(during.id)).toMatchObject({ outcome: 'paused', reason: 'handoff' });
     expect(pipeline.sentTo(chatId)).toHaveLength(1);
 
     await conversation.signal(handoffSignal, { action: 'resume', by: 'nurse' });
     expect(await conversation.query(conversationStateQuery)).toMatchObject({ paused: false });
     const after = pipeline.patientSays(patient, 'the rash is itchy');
     await pipeline.waitFor(() => pipeline.sentTo(chatId).length === 2, 'reply after resume');
-    expect((await result(after.id)).outcome).toBe('replied');
+    expect((await pipeline.inboundResult(after.id)).outcome).toBe('replied');
   });
 });

@@ -1,0 +1,389 @@
+/**
+ * The session keeper against the in-process WPPConnect simulator, with its real activities, a real
+ * SQLite database and the time-skipping test server. The simulator's own timers run in real time
+ * (kept to a few milliseconds), the keeper's timers in test-server time: tests move the latter with
+ * env.sleep() and pause a little real time between steps.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, type Duration } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import pino from 'pino';
+import { createSessionActivities, createSessionGate } from '../../activities/session-activities';
+import { openDatabase, type Database } from '../../db';
+import { createMediaStore, type MediaStore } from '../../media/store';
+import { LogEvent } from '../../observability/logger';
+import { createWppConnectClient, webhookUrlFor } from '../../wppconnect/client';
+import { createSimulator, type Simulator, type SimulatorOptions } from '../../wppconnect/simulator/server';
+import type { IWhatsAppService } from '../../wppconnect/types';
+import {
+  sessionEventSignal,
+  sessionKeeperWorkflowId,
+  sessionStatusQuery,
+  type SessionKeeperStatus,
+} from '../../workflows/definitions';
+import type { sessionKeeperWorkflow, SessionKeeperTimings } from '../../workflows/session-keeper';
+import { captureHistory } from '../helpers/histories';
+import { bundleWorkflows, createTimeSkippingEnv, TEMPORAL_TEST_TIMEOUT_MS, withWorker } from '../helpers/temporal';
+
+jest.setTimeout(TEMPORAL_TEST_TIMEOUT_MS);
+
+const PUBLIC_URL = 'http://127.0.0.1:9';
+const WEBHOOK_TOKEN = 'keeper-webhook-token';
+const ALERT_PATH = `/alerts/${randomUUID()}`;
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+let db: Database;
+let dir: string;
+let alertServer: Server;
+let alertUrl: string;
+const alertsReceived: unknown[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'session-keeper-'));
+  alertServer = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      // Only our path counts: other processes on this machine may probe a port that was theirs a moment ago.
+      if (req.method === 'POST' && req.url === ALERT_PATH) {
+        alertsReceived.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      }
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => alertServer.listen(0, '127.0.0.1', resolve));
+  alertUrl = `http://127.0.0.1:${(alertServer.address() as AddressInfo).port}${ALERT_PATH}`;
+  [env, bundle, db] = await Promise.all([
+    createTimeSkippingEnv(),
+    bundleWorkflows(),
+    openDatabase(`sqlite:${path.join(dir, 'keeper.sqlite')}`),
+  ]);
+});
+
+afterAll(async () => {
+  await env?.teardown();
+  await db?.close();
+  alertServer?.closeAllConnections();
+  await new Promise<void>((resolve) => (alertServer ? alertServer.close(() => resolve()) : resolve()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const realPause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Rig {
+  session: string;
+  sim: Simulator;
+  wpp: IWhatsAppService;
+  mediaStore: MediaStore;
+  logs: { event?: number; session?: string; msg?: string }[];
+  /** What the client uses as secret on its next token generation. */
+  clientSecret: { value: string };
+  close(): Promise<void>;
+}
+
+let rigCounter = 0;
+
+async function startRig(simulator: SimulatorOptions = {}): Promise<Rig> {
+  const session = `keeper-${++rigCounter}`;
+  const sim = await createSimulator({
+    secretKey: 'sim-secret',
+    defaultSession: session,
+    timing: { initializeMs: 20, scanSyncMs: 20, connectAfterInChatMs: 10, qrTimeoutMs: 600_000 },
+    ...simulator,
+  });
+  const clientSecret = { value: simulator.secretKey ?? 'sim-secret' };
+  const wpp = createWppConnectClient({
+    baseUrl: `${sim.url}/api`,
+    getSecretKey: () => clientSecret.value,
+    timeoutMs: 5_000,
+  });
+  const mediaStore = createMediaStore({ root: path.join(dir, session), maxBytes: 1_000_000 });
+  const logs: Rig['logs'] = [];
+  return {
+    session,
+    sim,
+    wpp,
+    mediaStore,
+    logs,
+    clientSecret,
+    async close() {
+      await sim.close();
+    },
+  };
+}
+
+function keeperActivities(rig: Rig) {
+  const logger = pino(
+    { level: 'info' },
+    { write: (line: string) => rig.logs.push(JSON.parse(line) as Rig['logs'][number]) },
+  );
+  return createSessionActivities({
+    wpp: rig.wpp,
+    repo: db.repo,
+    mediaStore: rig.mediaStore,
+    temporalClient: env.client,
+    config: {
+      sessions: [rig.session],
+      publicUrl: PUBLIC_URL,
+      webhookToken: WEBHOOK_TOKEN,
+      taskQueue: 'unused-in-these-tests',
+      clinicianAlertUrl: alertUrl,
+    },
+    logger,
+  });
+}
+
+/** Keepers of the current test: terminated after it, pass or fail (a keeper left without its worker
+ * would hold the test server's time skipping back for every later test). */
+const runningKeepers: string[] = [];
+
+afterEach(async () => {
+  for (const workflowId of runningKeepers.splice(0)) {
+    await env.client.workflow
+      .getHandle(workflowId)
+      .terminate('test over')
+      .catch(() => undefined);
+  }
+});
+
+async function startKeeper(rig: Rig, taskQueue: string, timings?: Partial<SessionKeeperTimings>) {
+  runningKeepers.push(sessionKeeperWorkflowId(rig.session));
+  return env.client.workflow.start<typeof sessionKeeperWorkflow>('sessionKeeperWorkflow', {
+    workflowId: sessionKeeperWorkflowId(rig.session),
+    taskQueue,
+    args: [{ session: rig.session, ...(timings ? { timings } : {}) }],
+  });
+}
+
+/** Moves keeper time forward step by step (and a little real time for the simulator) until `done`. */
+async function advanceUntil(
+  handle: WorkflowHandle,
+  what: string,
+  done: (s: SessionKeeperStatus) => boolean,
+  step: Duration = '5 seconds',
+  maxSteps = 60,
+): Promise<SessionKeeperStatus> {
+  let last: SessionKeeperStatus | undefined;
+  for (let i = 0; i < maxSteps; i += 1) {
+    last = await handle.query(sessionStatusQuery);
+    if (done(last)) return last;
+    await env.sleep(step);
+    await realPause(40);
+  }
+  throw new Error(`keeper never reached ${what}; last status: ${JSON.stringify(last)}`);
+}
+
+const eventCount = (rig: Rig, event: number) =>
+  rig.logs.filter((l) => l.event === event && l.session === rig.session).length;
+
+describe('sessionKeeperWorkflow', () => {
+  it('restarts a session that dropped to CLOSED and brings it back to CONNECTED without anyone acting', async () => {
+    const rig = await startRig({ autoConnect: true });
+    try {
+      await withWorker(env, { bundle, activities: keeperActivities(rig) }, async (taskQueue) => {
+        const handle = await startKeeper(rig, taskQueue);
+        const first = await advanceUntil(handle, 'CONNECTED', (s) => s.state === 'CONNECTED');
+        expect(first).toMatchObject({ session: rig.session, state: 'CONNECTED', restarts: 1, qrAvailable: false });
+        // The session was started with our webhook URL, token included, built inside the activity.
+        expect(rig.sim.state.webhookUrlOf(rig.sim.state.session(rig.session))).toBe(
+          webhookUrlFor(PUBLIC_URL, WEBHOOK_TOKEN),
+        );
+
+        await rig.wpp.closeSession(rig.session);
+        expect((await rig.wpp.getSessionStatus(rig.session)).state).toBe('CLOSED');
+
+        const healed = await advanceUntil(
+          handle,
+          'CONNECTED again',
+          (s) => s.state === 'CONNECTED' && s.restarts === 2,
+        );
+        expect(healed).toMatchObject({ state: 'CONNECTED', restarts: 2 });
+        expect(healed.lastError).toBeUndefined();
+        expect((await rig.wpp.getSessionStatus(rig.session)).state).toBe('CONNECTED');
+        expect(eventCount(rig, LogEvent.SessionConnected)).toBe(2);
+        expect(eventCount(rig, LogEvent.SessionDisconnected)).toBe(1);
+        // The keeper's history never carries the webhook token (nor the WPPConnect token).
+        // Payload data is base64 in the JSON form of the history: decode it before looking.
+        const history = JSON.stringify(await handle.fetchHistory(), (key, value: unknown) =>
+          key === 'data' && typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : value,
+        );
+        expect(history).toContain(rig.session);
+        expect(history).not.toContain(WEBHOOK_TOKEN);
+        expect(history).not.toContain('$2b$');
+        await captureHistory(handle, 'sessionKeeperWorkflow', 'drop-and-restart');
+      });
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('closes and starts again a session whose browser died while the status still says CONNECTED', async () => {
+    const rig = await startRig({ autoConnect: true });
+    try {
+      await withWorker(env, { bundle, activities: keeperActivities(rig) }, async (taskQueue) => {
+        const handle = await startKeeper(rig, taskQueue);
+        await advanceUntil(handle, 'CONNECTED', (s) => s.state === 'CONNECTED');
+
+        expect(rig.sim.state.crash(rig.session)).toBe(true);
+        expect(await rig.wpp.checkConnection(rig.session)).toBe(false);
+
+        const healed = await advanceUntil(
+          handle,
+          'CONNECTED after the crash',
+          (s) => s.state === 'CONNECTED' && s.restarts === 2,
+        );
+        expect(healed).toMatchObject({ state: 'CONNECTED', restarts: 2 });
+        expect(await rig.wpp.checkConnection(rig.session)).toBe(true);
+      });
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('restarts at once on a restart-requested signal, without waiting for its timer', async () => {
+    const rig = await startRig({ autoConnect: true });
+    try {
+      await withWorker(env, { bundle, activities: keeperActivities(rig) }, async (taskQueue) => {
+        const handle = await startKeeper(rig, taskQueue);
+        await advanceUntil(handle, 'CONNECTED', (s) => s.state === 'CONNECTED');
+
+        await handle.signal(sessionEventSignal, { type: 'restart-requested', by: 'api:test' });
+        // No env.sleep: only the signal can make the keeper act now.
+        let status: SessionKeeperStatus | undefined;
+        for (let i = 0; i < 100 && status?.restarts !== 2; i += 1) {
+          await realPause(50);
+          status = await handle.query(sessionStatusQuery);
+        }
+        expect(status?.restarts).toBe(2);
+        const back = await advanceUntil(handle, 'CONNECTED after restart', (s) => s.state === 'CONNECTED');
+        expect(back).toMatchObject({ state: 'CONNECTED', restarts: 2 });
+      });
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('publishes a QR login (file, status, one alert) and, after the scan, is CONNECTED with the QR gone', async () => {
+    const rig = await startRig({
+      autoConnect: false,
+      timing: { initializeMs: 20, qrRotateMs: 2_000, qrTimeoutMs: 600_000 },
+    });
+    alertsReceived.length = 0;
+    try {
+      await withWorker(env, { bundle, activities: keeperActivities(rig) }, async (taskQueue) => {
+        const handle = await startKeeper(rig, taskQueue);
+        const qr = await advanceUntil(handle, 'QRCODE with a QR', (s) => s.state === 'QRCODE' && s.qrAvailable);
+        expect(qr).toMatchObject({ state: 'QRCODE', qrAvailable: true, restarts: 1 });
+        const png = await rig.mediaStore.readQr(rig.session);
+        expect(png?.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+
+        // Sends are held back while the session shows a QR; an unknown session is not the gate's business.
+        const gate = createSessionGate({ client: env.client, cacheMs: 0, queryTimeoutMs: 20_000 });
+        const refused = await gate.assertSessionUsable(rig.session).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        expect(refused).toBeInstanceOf(ApplicationFailure);
+        expect((refused as ApplicationFailure).type).toBe('WppSessionUnavailable');
+        expect((refused as ApplicationFailure).nonRetryable).toBe(false);
+        await expect(gate.assertSessionUsable('no-keeper-for-this-session')).resolves.toBeUndefined();
+
+        // More checks while the QR rotates: the file follows, the operators are alerted only once.
+        for (let i = 0; i < 4; i += 1) {
+          await env.sleep('5 seconds');
+          await realPause(60);
+        }
+        for (let i = 0; i < 100 && alertsReceived.length === 0; i += 1) await realPause(20);
+        expect(alertsReceived).toEqual([{ type: 'session-qr', session: rig.session }]);
+        expect(eventCount(rig, LogEvent.QrCodeAvailable)).toBe(1);
+
+        const scanned = await fetch(`${rig.sim.url}/__sim/scan`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ session: rig.session }),
+        });
+        expect(scanned.status).toBe(200);
+
+        const connected = await advanceUntil(handle, 'CONNECTED after the scan', (s) => s.state === 'CONNECTED');
+        expect(connected).toMatchObject({ state: 'CONNECTED', qrAvailable: false, restarts: 1 });
+        expect(await rig.mediaStore.readQr(rig.session)).toBeNull();
+        await expect(gate.assertSessionUsable(rig.session)).resolves.toBeUndefined();
+        expect(alertsReceived).toHaveLength(1);
+        await captureHistory(handle, 'sessionKeeperWorkflow', 'qr-login');
+      });
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('gets a new token after the server secret changes, via AUTH_FAILED and without getting stuck', async () => {
+    const rig = await startRig({ autoConnect: true, secretKey: 'first-secret' });
+    try {
+      await withWorker(env, { bundle, activities: keeperActivities(rig) }, async (taskQueue) => {
+        const handle = await startKeeper(rig, taskQueue);
+        await advanceUntil(handle, 'CONNECTED', (s) => s.state === 'CONNECTED');
+
+        const changed = await fetch(`${rig.sim.url}/__sim/secret`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ secretKey: 'rotated-secret' }),
+        });
+        expect(changed.status).toBe(200);
+        const failed = await advanceUntil(handle, 'AUTH_FAILED', (s) => s.state === 'AUTH_FAILED');
+        expect(failed.lastError).toMatch(/secret/i);
+
+        // The operator fixes the configuration: the client reads the secret at its next token generation.
+        rig.clientSecret.value = 'rotated-secret';
+        const back = await advanceUntil(
+          handle,
+          'CONNECTED with the new secret',
+          (s) => s.state === 'CONNECTED',
+          '30 seconds',
+        );
+        // The session itself never dropped: no restart was needed, only a new token.
+        expect(back).toMatchObject({ state: 'CONNECTED', restarts: 1 });
+        expect(back.lastError).toBeUndefined();
+      });
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('lives through a week of simulated time with continue-as-new and still answers its status query', async () => {
+    const rig = await startRig({ autoConnect: true });
+    try {
+      await withWorker(env, { bundle, activities: keeperActivities(rig) }, async (taskQueue) => {
+        // Hourly checks and a new run every day: the same code paths as 30 s checks, 120 times fewer.
+        const handle = await startKeeper(rig, taskQueue, {
+          healthyCheckMs: 60 * 60_000,
+          catchUpEveryMs: 6 * 60 * 60_000,
+          iterationsPerRun: 24,
+        });
+        await advanceUntil(handle, 'CONNECTED', (s) => s.state === 'CONNECTED');
+        const connectedAt = await env.currentTimeMs();
+
+        await env.sleep('7 days');
+
+        const status = await handle.query(sessionStatusQuery);
+        expect(status).toMatchObject({ session: rig.session, state: 'CONNECTED', restarts: 1 });
+        expect(status.continuedAsNew).toBeGreaterThanOrEqual(6);
+        expect(Date.parse(status.lastCheckAt ?? '')).toBeGreaterThan(connectedAt + 6 * 24 * 60 * 60_000);
+        expect(status.lastCatchUpAt).toBeDefined();
+        const current = await env.client.workflow.getHandle(sessionKeeperWorkflowId(rig.session)).describe();
+        expect(current.runId).not.toBe(handle.firstExecutionRunId);
+        expect(current.status.name).toBe('RUNNING');
+      });
+    } finally {
+      await rig.close();
+    }
+  });
+});
