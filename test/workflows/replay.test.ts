@@ -4,12 +4,9 @@
  * The histories are recorded by the pipeline and session-keeper tests with CAPTURE_HISTORIES=1
  * (see test/helpers/histories.ts); re-record them only for a deliberate, versioned change.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { bundleWorkflows, TEMPORAL_TEST_TIMEOUT_MS } from '../helpers/temporal';
-import { HISTORIES_DIR } from '../helpers/histories';
+import { loadSavedHistories } from '../helpers/histories';
 
 jest.setTimeout(TEMPORAL_TEST_TIMEOUT_MS);
 
@@ -20,18 +17,7 @@ const WORKFLOW_TYPES = [
   'sessionKeeperWorkflow',
 ];
 
-function loadHistories() {
-  return readdirSync(HISTORIES_DIR)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((file) => {
-      const json = JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) as {
-        workflowType: string;
-        history: unknown;
-      };
-      return { file, workflowType: json.workflowType, history: historyFromJSON(json.history) };
-    });
-}
+const loadHistories = loadSavedHistories;
 
 describe('workflow replay', () => {
   it('has a saved history for every workflow type', () => {
