@@ -22,13 +22,35 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*'], message: 'Workflows must be deterministic: no Node built-ins.' },
-            { group: ['undici', 'sequelize', 'pg', 'sqlite3', 'tedious', 'pino', 'koa', '@koa/*'], message: 'No I/O libraries in workflow code.' },
-            { group: ['../db/*', '../db', '../api/*', '../wppconnect/*', '../triage/*', '../config/*', '../observability/*'], message: 'Workflows import only types from activities and pure modules.', allowTypeImports: true },
+            {
+              group: ['undici', 'sequelize', 'pg', 'sqlite3', 'tedious', 'pino', 'koa', '@koa/*'],
+              message: 'No I/O libraries in workflow code.',
+            },
+            {
+              group: [
+                '../db/*',
+                '../db',
+                '../api/*',
+                '../wppconnect/*',
+                '../triage/*',
+                '../config/*',
+                '../observability/*',
+              ],
+              message: 'Workflows import only types from activities and pure modules.',
+              allowTypeImports: true,
+            },
           ],
-          paths: ['fs', 'path', 'crypto', 'http', 'https', 'os', 'child_process', 'net', 'timers'].map((name) => ({ name, message: 'Workflows must be deterministic.' })),
+          paths: ['fs', 'path', 'crypto', 'http', 'https', 'os', 'child_process', 'net', 'timers'].map((name) => ({
+            name,
+            message: 'Workflows must be deterministic.',
+          })),
         },
       ],
-      'no-restricted-globals': ['error', { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' }, { name: 'setInterval', message: 'Use sleep() in a loop.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' },
+        { name: 'setInterval', message: 'Use sleep() in a loop.' },
+      ],
     },
   },
   {

@@ -42,8 +42,8 @@ export interface ClinicianAlert {
 
 export function createConversationActivities(deps: ConversationActivityDeps) {
   return {
-    async getPipelineSettings(): Promise<PipelineSettings> {
-      return deps.settings;
+    getPipelineSettings(): Promise<PipelineSettings> {
+      return Promise.resolve(deps.settings);
     },
 
     /** Signal-with-start on the chat's conversation workflow: the single point of order for the chat. */

@@ -105,7 +105,6 @@ export function cleanBase64(input: string): string {
 /** A display file name with no directory parts, no control characters, at most 100 characters. */
 export function safeDisplayFilename(name: string | undefined, fallbackExt: string): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
   const cleaned = base
     .replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '')
     .replace(/^\.+/, '')
