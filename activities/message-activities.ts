@@ -7,6 +7,7 @@ import type {
   OutboundRequestStatus,
 } from '../db/types';
 import { MediaError, type MediaStore } from '../media/store';
+import { LogEvent, maskChatId } from '../observability/logger';
 import type { Assessment, ConversationTurn, MedicalCore, PatientRecordProvider } from '../triage/types';
 import type { IWhatsAppService } from '../wppconnect/types';
 import type { InboundMessage } from '../workflows/definitions';
@@ -159,6 +160,15 @@ export function createMessageActivities({ repo, mediaStore, wpp, medicalCore, pa
         contactPhone: message.contactPhone ?? null,
       });
       const chat = await repo.getChatSession(message.session, message.chatId);
+      if (created) {
+        log.info('message received', {
+          event: LogEvent.MessageReceived,
+          session: message.session,
+          chat: maskChatId(message.chatId),
+          messageType: message.messageType,
+          receivedVia,
+        });
+      }
       return { created, chatStatus: chat?.status ?? 'active', patientId: chat?.patientId ?? undefined };
     },
 
@@ -262,6 +272,14 @@ export function createMessageActivities({ repo, mediaStore, wpp, medicalCore, pa
           { status: 'sent', messageId: input.messageId },
         );
       }
+      log.info('message sent', {
+        event: LogEvent.MessageSent,
+        session: input.session,
+        chat: maskChatId(input.chatId),
+        messageType: input.messageType,
+        senderType: input.senderType,
+        ...(input.triageLevel ? { triageLevel: input.triageLevel } : {}),
+      });
       return { deliveryStatus: message.deliveryStatus };
     },
 

@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 /**
  * Structured logs with the seed design's event ids. Patient data (message text, captions, phone
@@ -49,14 +49,36 @@ const REDACT_PATHS = [
   '*.base64',
 ];
 
-export function createLogger(opts: { level: string; name: string }): Logger {
-  return pino({
+/** Fields that carry WhatsApp ids (which embed phone numbers): their long digit runs are masked. */
+const ID_FIELDS = ['workflowId', 'chatId', 'messageId', 'from', 'to', 'taskToken', 'parentWorkflowId', 'url', 'path'];
+
+/** Keeps the last 4 digits of every run of 8 or more digits: ids stay correlatable, numbers do not leak. */
+export function maskDigits(text: string): string {
+  return text.replace(/\d{8,}/g, (run) => `${'*'.repeat(run.length - 4)}${run.slice(-4)}`);
+}
+
+function maskIds(record: Record<string, unknown>): Record<string, unknown> {
+  let out = record;
+  for (const key of ID_FIELDS) {
+    const value = record[key];
+    if (typeof value === 'string' && /\d{8,}/.test(value)) {
+      if (out === record) out = { ...record };
+      out[key] = key === 'taskToken' ? '[redacted]' : maskDigits(value);
+    }
+  }
+  return out;
+}
+
+export function createLogger(opts: { level: string; name: string; destination?: DestinationStream }): Logger {
+  const options = {
     name: opts.name,
     level: opts.level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { service: opts.name },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+    formatters: { log: maskIds },
+  };
+  return opts.destination ? pino(options, opts.destination) : pino(options);
 }
 
 /** Masks all but the last 4 digits of a phone-like chat id, for log lines that must name a chat. */
