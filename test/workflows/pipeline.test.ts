@@ -3,6 +3,9 @@
  * app, real activities, SQLite. Time skipping stays locked while the tests poll (acks and the quiet
  * window run in real time) and unlocks while they await workflow results.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { MedicalCore } from '../../triage/types';
@@ -11,9 +14,10 @@ import {
   conversationWorkflowId,
   handoffSignal,
   inboundWorkflowId,
+  SA_PATIENT_ID,
 } from '../../workflows/definitions';
 import { captureHistory } from '../helpers/histories';
-import { SESSION, startPipeline, type Pipeline } from '../helpers/pipeline';
+import { API_KEY, SESSION, startPipeline, type Pipeline } from '../helpers/pipeline';
 import { bundleWorkflows, createTimeSkippingEnv, TEMPORAL_TEST_TIMEOUT_MS } from '../helpers/temporal';
 
 jest.setTimeout(TEMPORAL_TEST_TIMEOUT_MS);
@@ -152,5 +156,43 @@ describe('the pipeline', () => {
     const after = pipeline.patientSays(patient, 'the rash is itchy');
     await pipeline.waitFor(() => pipeline.sentTo(chatId).length === 2, 'reply after resume');
     expect((await pipeline.inboundResult(after.id)).outcome).toBe('replied');
+  });
+
+  it('stores the media of an image message on disk, never in the workflow history, and still answers', async () => {
+    const { id, chatId } = pipeline.patientSays('5511988880006', '', {
+      type: 'image',
+      caption: 'a red rash on my arm',
+    });
+    expect((await pipeline.inboundResult(id)).outcome).toBe('replied');
+    const stored = await pipeline.db.repo.getMessage(SESSION, id);
+    expect(stored).toMatchObject({ messageType: 'image', caption: 'a red rash on my arm' });
+    expect(stored!.mediaPath).toMatch(/^inbound\/[0-9a-f]{2}\/[0-9a-f]{32}\.jpg$/);
+    const bytes = readFileSync(path.join(pipeline.mediaStore.root, stored!.mediaPath!));
+    expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    const history = await env.client.workflow.getHandle(inboundWorkflowId(SESSION, id)).fetchHistory();
+    const raw = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
+    expect(raw.includes(bytes)).toBe(false);
+    expect(raw.includes(Buffer.from(bytes.toString('base64').slice(0, 64)))).toBe(false);
+    expect(raw.includes(Buffer.from('a red rash on my arm'))).toBe(true); // the history itself was read
+    expect(pipeline.sentTo(chatId)).toHaveLength(1);
+  });
+
+  it('shows the patient a chat is linked to on the message workflows', async () => {
+    const patient = '5511988880007';
+    const chatId = `${patient}@c.us`;
+    const first = pipeline.patientSays(patient, 'hello');
+    await pipeline.inboundResult(first.id);
+    const res = await fetch(`${pipeline.apiUrl}/api/conversations/${encodeURIComponent(chatId)}/patient`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ patientId: 'patient-42' }),
+    });
+    expect(res.status).toBeLessThan(300);
+    const next = pipeline.patientSays(patient, 'I have a fever');
+    await pipeline.inboundResult(next.id);
+    const described = await env.client.workflow.getHandle(inboundWorkflowId(SESSION, next.id)).describe();
+    expect(described.typedSearchAttributes.get(SA_PATIENT_ID)).toBe('patient-42');
+    const conversation = await env.client.workflow.getHandle(conversationWorkflowId(SESSION, chatId)).describe();
+    expect(conversation.typedSearchAttributes.get(SA_PATIENT_ID)).toBe('patient-42');
   });
 });
