@@ -14,11 +14,7 @@ import { connectionOptionsFor, createTemporalClient } from '../temporal/connecti
 import { createDataConverter } from '../temporal/data-converter';
 import { createMedicalCore } from '../triage';
 import { createWppConnectClient } from '../wppconnect/client';
-import {
-  SA_WHATSAPP_SESSION,
-  sessionKeeperWorkflowId,
-  type SessionKeeperInput,
-} from '../workflows/definitions';
+import { SA_WHATSAPP_SESSION, sessionKeeperWorkflowId, type SessionKeeperInput } from '../workflows/definitions';
 import { createWorkers, loadWorkflowBundle } from './worker';
 
 const SDK_LOG_LEVELS: Record<string, LogLevel> = {
@@ -63,7 +59,9 @@ async function main(): Promise<void> {
     logger,
   });
   const client = await createTemporalClient(config, { previousPayloadKeys: config.temporal.previousPayloadKeys });
-  const connection = await NativeConnection.connect(connectionOptionsFor(config));
+  // Same address, TLS and API key as the client; the native connection takes no gRPC interceptors.
+  const { address, tls } = connectionOptionsFor(config);
+  const connection = await NativeConnection.connect({ address, tls, apiKey: config.temporal.apiKey });
 
   const deps = { config, repo: db.repo, patients: db.patients, mediaStore, wpp, medicalCore, client, logger };
   const workers = await createWorkers({
@@ -86,7 +84,11 @@ async function main(): Promise<void> {
 
   const running = workers.run();
   logger.info(
-    { taskQueue: config.temporal.taskQueue, sendTaskQueue: config.temporal.sendTaskQueue, sessions: config.wppconnect.sessions },
+    {
+      taskQueue: config.temporal.taskQueue,
+      sendTaskQueue: config.temporal.sendTaskQueue,
+      sessions: config.wppconnect.sessions,
+    },
     'worker running',
   );
 
