@@ -153,8 +153,9 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     }
   };
 
+  const historyLimit = input.historyLimit ?? MAX_HISTORY_EVENTS;
   const shouldContinueAsNew = () =>
-    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
+    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
 
   for (;;) {
     const ready = () =>
@@ -185,7 +186,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     if (shouldContinueAsNew() && outboundToStart.length === 0) {
       await condition(allHandlersFinished);
       if (outboundToStart.length === 0) {
-        await continueAsNew<typeof conversationWorkflow>({ session, chatId, state });
+        await continueAsNew<typeof conversationWorkflow>({ session, chatId, state, historyLimit: input.historyLimit });
       }
     }
   }

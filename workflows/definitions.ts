@@ -109,6 +109,8 @@ export interface ConversationWorkflowInput {
   chatId: string;
   /** Carried over continue-as-new. */
   state?: ConversationCarriedState;
+  /** History length that triggers continue-as-new (default 4000; tests use small values). */
+  historyLimit?: number;
 }
 
 export interface TurnRequest {
