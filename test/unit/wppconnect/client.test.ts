@@ -28,7 +28,7 @@ let dispatcher: Dispatcher;
 let secret: string;
 let client: IWhatsAppService;
 
-function makeClient(timeoutMs = 2000): IWhatsAppService {
+function makeClient(timeoutMs = 10_000): IWhatsAppService {
   return createWppConnectClient({ baseUrl: `${sim.url}/api`, getSecretKey: () => secret, timeoutMs, dispatcher });
 }
 
