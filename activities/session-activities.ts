@@ -26,14 +26,15 @@ import {
  * inbound workflows they start).
  */
 
-/** Failure types the keeper branches on (ApplicationFailure `type`), shared with wppconnect/errors.ts. */
+/**
+ * Failure types this file throws itself. The keeper also branches on the WPPConnect types
+ * `WppSecretRejected` and `WppAuth` (wppconnect/errors.ts), which pass through unchanged.
+ */
 export const SessionFailureType = {
-  /** The server refused our secret (or a fresh token): nothing but configuration can fix it. */
-  SecretRejected: 'WppSecretRejected',
-  Auth: 'WppAuth',
-  /** The session is not usable right now; sends wait with backoff. */
-  SessionUnavailable: 'WppSessionUnavailable',
+  /** A session name that is not in WPPCONNECT_SESSION: a configuration error, never retried. */
   UnknownSession: 'UnknownSession',
+  /** The keeper knows the session is down: sends wait with their retry backoff. */
+  SessionUnavailable: 'WppSessionUnavailable',
 } as const;
 
 export interface CatchUpLimits {
@@ -152,6 +153,8 @@ export interface CatchUpResult {
   skipped: number;
   /** Chats left for a later pass because of the chat or page bounds. */
   truncated: number;
+  /** Chats the server could not read (permanent WPPConnect failure): retried by the next pass. */
+  failedChats: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -367,12 +370,6 @@ export function createSessionActivities(deps: SessionActivitiesDeps) {
       return { stored: png !== null };
     },
 
-    /** Removes the QR file (the keeper calls it when it gives up on a QR phase). */
-    async clearQr({ session }: SessionInput): Promise<void> {
-      assertKnownSession(session);
-      await mediaStore.deleteQr(session);
-    },
-
     /** POSTs {type:'session-qr', session} to CLINICIAN_ALERT_URL; retried by the workflow's policy. */
     async notifyOperators(alert: OperatorAlert): Promise<NotifyOperatorsResult> {
       if (config.clinicianAlertUrl === undefined && deps.alertDispatcher === undefined) return { delivered: false };
@@ -401,10 +398,21 @@ export function createSessionActivities(deps: SessionActivitiesDeps) {
         started: 0,
         skipped: 0,
         truncated: changed.length - selected.length,
+        failedChats: 0,
       };
       for (const chat of selected) {
         const floor = Math.max(marks[chat.id] ?? lookbackFloor, lookbackFloor);
-        const scan = await collectChat(session, chat, floor);
+        let scan: Awaited<ReturnType<typeof collectChat>>;
+        try {
+          scan = await collectChat(session, chat, floor);
+        } catch (err) {
+          // One chat the server cannot open (get-messages "Error on open list") must not block every
+          // later pass: skip it, keep its mark, try again next time. Transient failures fail the pass.
+          if (!(err instanceof ApplicationFailure) || !err.nonRetryable) throw err;
+          result.failedChats += 1;
+          logger.warn({ session, failure: err.type }, 'catch-up skipped a chat it could not read');
+          continue;
+        }
         result.chatsScanned += 1;
         result.messagesExamined += scan.examined;
         result.skipped += scan.skipped;

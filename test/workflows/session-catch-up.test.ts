@@ -4,9 +4,19 @@
  * the Koa app and the simulator), exactly once each.
  */
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
+import pino from 'pino';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createSessionGate } from '../../activities/session-activities';
+import {
+  createSessionActivities,
+  createSessionGate,
+  type CatchUpInput,
+  type CatchUpResult,
+} from '../../activities/session-activities';
+import { createMediaStore } from '../../media/store';
+import { createWppConnectClient } from '../../wppconnect/client';
+import { createSimulator } from '../../wppconnect/simulator/server';
 import type { SentRecord } from '../../wppconnect/simulator/engine';
 import {
   inboundWorkflowId,
@@ -22,7 +32,7 @@ import { captureHistory } from '../helpers/histories';
 import { SESSION, startPipeline, type Pipeline } from '../helpers/pipeline';
 import { bundleWorkflows, createTimeSkippingEnv, TEMPORAL_TEST_TIMEOUT_MS } from '../helpers/temporal';
 
-jest.setTimeout(TEMPORAL_TEST_TIMEOUT_MS * 2);
+jest.setTimeout(TEMPORAL_TEST_TIMEOUT_MS);
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
@@ -98,12 +108,13 @@ describe('session keeper catch-up', () => {
     const found = await keeperUntil('20 messages caught up', (s) => s.catchUpStarted >= 20);
     expect(found.catchUpStarted).toBe(20);
 
-    const outcomes = await Promise.all(
-      lost.map(
-        (m) =>
-          env.client.workflow.getHandle(inboundWorkflowId(SESSION, m.id)).result() as Promise<InboundWorkflowResult>,
-      ),
-    );
+    // One result at a time: concurrent result() calls unbalance the test server's time-skipping lock.
+    const outcomes: InboundWorkflowResult[] = [];
+    for (const m of lost) {
+      outcomes.push(
+        (await env.client.workflow.getHandle(inboundWorkflowId(SESSION, m.id)).result()) as InboundWorkflowResult,
+      );
+    }
     expect(outcomes.map((o) => o.outcome)).toEqual(Array.from({ length: 20 }, () => 'replied'));
     const deliveredOutcome = (await env.client.workflow
       .getHandle(inboundWorkflowId(SESSION, delivered.id))
@@ -132,5 +143,99 @@ describe('session keeper catch-up', () => {
     }
     expect(sent).toHaveLength(21);
     await captureHistory(keeper, 'sessionKeeperWorkflow', 'catch-up');
+  });
+});
+
+describe('catchUpMessages (one pass, bounded)', () => {
+  const session = 'catch-up-bounds';
+
+  it('pages back only up to its bounds, skips recorded, own and group messages, and moves its marks', async () => {
+    const sim = await createSimulator({ secretKey: 'bounds-secret', autoConnect: true, timing: { initializeMs: 5 } });
+    try {
+      const wpp = createWppConnectClient({ baseUrl: `${sim.url}/api`, secretKey: 'bounds-secret', timeoutMs: 5_000 });
+      await wpp.startSession(session, { webhookUrl: 'http://127.0.0.1:9/api/webhook/x' });
+      await pipeline.waitFor(async () => (await wpp.getSessionStatus(session)).state === 'CONNECTED', 'CONNECTED');
+
+      const busy = Array.from({ length: 25 }, (_, i) =>
+        sim.state.inject({ session, from: '5511966660001', text: `busy ${i}`, deliverWebhook: false }),
+      );
+      const quiet = [1, 2, 3].map((i) =>
+        sim.state.inject({ session, from: '5511966660002', text: `quiet ${i}`, deliverWebhook: false }),
+      );
+      // Our own reply sits in the quiet chat too: it is not a patient message.
+      const own = await wpp.sendText(session, { to: '5511966660002', text: 'own reply' });
+      sim.state.inject({
+        session,
+        from: '5511966660003',
+        group: '120363000000000077',
+        text: 'group',
+        deliverWebhook: false,
+      });
+      // The first quiet message was handled through its webhook: it is in the database already.
+      await pipeline.db.repo.logMessage({
+        session,
+        chatId: quiet[0]!.chatId,
+        messageId: quiet[0]!.id,
+        timestamp: new Date(),
+        direction: 'inbound',
+        senderType: 'patient',
+        messageType: 'text',
+        deliveryStatus: 'received',
+      });
+
+      // A stand-in for the Temporal client that behaves like REJECT_DUPLICATE.
+      const started: { workflowId: string; args: unknown[] }[] = [];
+      const temporalClient = {
+        workflow: {
+          start: (type: string, opts: { workflowId: string; args: unknown[] }) => {
+            if (started.some((s) => s.workflowId === opts.workflowId)) {
+              return Promise.reject(new WorkflowExecutionAlreadyStartedError('started', opts.workflowId, type));
+            }
+            started.push({ workflowId: opts.workflowId, args: opts.args });
+            return Promise.resolve({ workflowId: opts.workflowId });
+          },
+        },
+      };
+      const activities = createSessionActivities({
+        wpp,
+        repo: pipeline.db.repo,
+        mediaStore: createMediaStore({ root: '/nonexistent', maxBytes: 1 }),
+        temporalClient: temporalClient as never,
+        config: { sessions: [session], publicUrl: 'http://127.0.0.1:9', webhookToken: 'x', taskQueue: 'q' },
+        logger: pino({ level: 'silent' }),
+        catchUpLimits: { pageSize: 10, maxPagesPerChat: 2 },
+      });
+      const run = (marks: Record<string, number>): Promise<CatchUpResult> =>
+        new MockActivityEnvironment().run(activities.catchUpMessages, {
+          session,
+          marks,
+          reason: 'timer',
+        } satisfies CatchUpInput);
+
+      const first = await run({});
+      // Busy chat: two pages of ten (the 5 oldest wait for a later pass); quiet chat: the 2 not recorded.
+      expect(first).toMatchObject({ chatsScanned: 2, started: 22, skipped: 1, truncated: 1, failedChats: 0 });
+      const startedIds = started.map((s) => s.workflowId);
+      expect(startedIds).toEqual(
+        expect.arrayContaining([...busy.slice(5), ...quiet.slice(1)].map((m) => inboundWorkflowId(session, m.id))),
+      );
+      expect(startedIds).not.toContain(inboundWorkflowId(session, quiet[0]!.id));
+      expect(startedIds).not.toContain(inboundWorkflowId(session, own.messageId));
+      expect((await wpp.getMessages(session, quiet[0]!.chatId)).map((m) => m.fromMe)).toEqual([
+        false,
+        false,
+        false,
+        true,
+      ]);
+      expect(started[0]!.args[0]).toMatchObject({ receivedVia: 'catch-up', message: { session, messageType: 'text' } });
+      expect(Object.keys(first.marks).sort()).toEqual([busy[0]!.chatId, quiet[0]!.chatId].sort());
+
+      // Nothing newer than the marks: the next pass looks at no chat and starts nothing.
+      const second = await run(first.marks);
+      expect(second).toMatchObject({ chatsScanned: 0, started: 0, skipped: 0, truncated: 0 });
+      expect(started).toHaveLength(22);
+    } finally {
+      await sim.close();
+    }
   });
 });
