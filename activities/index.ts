@@ -60,6 +60,7 @@ export function createActivities(deps: ActivityDeps) {
 export function createSendQueueActivities(deps: ActivityDeps) {
   return createSendActivities({
     wpp: deps.wpp,
+    repo: deps.repo,
     mediaStore: deps.mediaStore,
     sessionGate: deps.sessionGate ?? createSessionGate({ client: deps.client }),
   });

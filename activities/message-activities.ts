@@ -1,10 +1,11 @@
 import { ApplicationFailure, heartbeat, log } from '@temporalio/activity';
-import type {
-  ConversationMessageRecord,
-  DeliveryStatus,
-  IConversationRepository,
-  MessageType,
-  OutboundRequestStatus,
+import {
+  ackToStatus,
+  type ConversationMessageRecord,
+  type DeliveryStatus,
+  type IConversationRepository,
+  type MessageType,
+  type OutboundRequestStatus,
 } from '../db/types';
 import { MediaError, type MediaStore } from '../media/store';
 import { LogEvent, maskChatId } from '../observability/logger';
@@ -15,6 +16,8 @@ import type { InboundMessage } from '../workflows/definitions';
 /** How far back the medical core looks: the recent conversation, not the chat's whole life. */
 const CONTEXT_MESSAGES = 30;
 const CONTEXT_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** How long an assessment waits for the other messages of its burst to be logged. */
+const BURST_WAIT_MS = 20_000;
 
 export interface MessageActivityDeps {
   repo: IConversationRepository;
@@ -217,6 +220,15 @@ export function createMessageActivities({ repo, mediaStore, wpp, medicalCore, pa
 
     /** Asks the medical core about the recent conversation, ending with the burst being answered. */
     async assessConversation({ session, chatId, messageIds }: AssessInput): Promise<AssessResult> {
+      // Messages of the burst are logged by their own workflows; one may still be on its way (a retried
+      // write after a worker crash). Give them a moment so the reply really covers the whole burst.
+      const deadline = Date.now() + BURST_WAIT_MS;
+      for (;;) {
+        const recorded = await repo.findExistingMessageIds(session, messageIds);
+        if (recorded.size === messageIds.length || Date.now() >= deadline) break;
+        heartbeat();
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
       const history = await repo.getHistory({ session, chatId, limit: CONTEXT_MESSAGES });
       const answering = new Set(messageIds);
       const newest = history.reduce((max, m) => Math.max(max, m.timestamp.getTime()), 0);
@@ -321,6 +333,28 @@ export function createMessageActivities({ repo, mediaStore, wpp, medicalCore, pa
     }): Promise<void> {
       const { status, reason, ...ref } = input;
       await updateRequest(ref, { status, reason });
+    },
+
+    /**
+     * Asks WPPConnect for the ack of a message whose ack webhooks never reached us (the webhook has no
+     * retry: our API was down, or the event was lost) and records it. Returns the status now known.
+     */
+    async reconcileDelivery(input: { session: string; chatId: string; messageId: string }): Promise<DeliveryStatus> {
+      const recent = await wpp.getMessages(input.session, input.chatId, { count: 50 });
+      const found = recent.find((m) => m.id === input.messageId);
+      if (found?.ack !== undefined && found.ack >= 1) {
+        const result = await repo.recordDeliveryEvent({
+          session: input.session,
+          messageId: input.messageId,
+          status: ackToStatus(found.ack),
+          ack: found.ack,
+          at: new Date(),
+          source: 'catch-up',
+        });
+        if (result.current) return result.current;
+      }
+      const message = await repo.getMessage(input.session, input.messageId);
+      return message?.deliveryStatus ?? 'sent';
     },
 
     async flagUndelivered(input: { session: string; messageId: string; afterMs: number }): Promise<void> {

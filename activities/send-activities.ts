@@ -1,4 +1,5 @@
 import { activityInfo, ApplicationFailure, heartbeat, log } from '@temporalio/activity';
+import type { IConversationRepository } from '../db/types';
 import type { MediaStore } from '../media/store';
 import { isWppError } from '../wppconnect/errors';
 import type { IWhatsAppService, SentMessage, WppMessage } from '../wppconnect/types';
@@ -17,6 +18,8 @@ export interface SessionGate {
 
 export interface SendActivityDeps {
   wpp: IWhatsAppService;
+  /** Tells which of our messages in the chat are already recorded replies (so not this send). */
+  repo: Pick<IConversationRepository, 'findExistingMessageIds'>;
   mediaStore: MediaStore;
   sessionGate?: SessionGate;
 }
@@ -74,19 +77,24 @@ export function toActivityFailure(err: unknown): unknown {
   }
 }
 
+/**
+ * Our messages in the chat that could be this send made by an earlier attempt: same content, from us,
+ * after the patient message being answered (when it is in sight), not older than the first attempt, and
+ * not a message already recorded as another reply (the rules engine may write the same text twice).
+ */
 export function findEarlierSend(
   messages: WppMessage[],
   matches: (m: WppMessage) => boolean,
-  opts: { anchorMessageId?: string; notBeforeSeconds: number },
+  opts: { anchorMessageId?: string; notBeforeSeconds: number; recordedIds?: ReadonlySet<string> },
 ): WppMessage | undefined {
-  let candidates = messages;
   const anchorIndex = opts.anchorMessageId ? messages.findIndex((m) => m.id === opts.anchorMessageId) : -1;
-  if (anchorIndex >= 0) candidates = messages.slice(anchorIndex + 1);
-  else candidates = messages.filter((m) => m.t >= opts.notBeforeSeconds);
-  return candidates.find((m) => m.fromMe && matches(m));
+  const afterAnchor = anchorIndex >= 0 ? messages.slice(anchorIndex + 1) : messages;
+  return afterAnchor.find(
+    (m) => m.fromMe && m.t >= opts.notBeforeSeconds && !opts.recordedIds?.has(m.id) && matches(m),
+  );
 }
 
-export function createSendActivities({ wpp, mediaStore, sessionGate }: SendActivityDeps) {
+export function createSendActivities({ wpp, repo, mediaStore, sessionGate }: SendActivityDeps) {
   /** The first attempt's start time travels in heartbeat details, so a retry knows where to look. */
   const attemptStart = (): { retry: boolean; startedAtMs: number } => {
     const info = activityInfo();
@@ -107,9 +115,12 @@ export function createSendActivities({ wpp, mediaStore, sessionGate }: SendActiv
     startedAtMs: number,
   ): Promise<SendResult | undefined> => {
     const recent = await wpp.getMessages(session, chatId, { count: LOOKBACK_MESSAGES });
+    const ours = recent.filter((m) => m.fromMe).map((m) => m.id);
+    const recordedIds = await repo.findExistingMessageIds(session, ours);
     const earlier = findEarlierSend(recent, matches, {
       anchorMessageId,
       notBeforeSeconds: Math.floor(startedAtMs / 1000) - CLOCK_SLACK_SECONDS,
+      recordedIds,
     });
     if (!earlier) return undefined;
     log.warn('a previous attempt already sent this message; not sending again', { attempt: activityInfo().attempt });

@@ -164,6 +164,8 @@ const envSchema = z.object({
       return ms;
     }),
   CLINICIAN_ALERT_URL: url(undefined),
+  SESSION_KEEPER_CHECK_SECONDS: int(30, 1, 86_400),
+  SESSION_KEEPER_CATCH_UP_SECONDS: int(300, 1, 86_400),
   WORKER_METRICS_PORT: int(9464, 0, 65535),
   WORKER_MAX_CACHED_WORKFLOWS: int(500, 0),
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(50, 1),
@@ -206,6 +208,8 @@ export interface Config {
   quietWindowMs: number;
   deliveryTimeoutMs: number;
   clinicianAlertUrl?: string;
+  /** Not in SPEC section 3: how often the session keeper checks a healthy session and runs catch-up. */
+  sessionKeeper: { checkMs: number; catchUpMs: number };
   /** Not in SPEC section 3: worker tuning, documented in the README. Metrics port 0 turns the exporter off. */
   worker: { metricsPort: number; maxCachedWorkflows: number; maxConcurrentActivities: number; shutdownGraceMs: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -285,6 +289,10 @@ export function loadConfig(env: RawEnv): Config {
     quietWindowMs: e.QUIET_WINDOW_MS,
     deliveryTimeoutMs: e.DELIVERY_TIMEOUT,
     clinicianAlertUrl: e.CLINICIAN_ALERT_URL,
+    sessionKeeper: {
+      checkMs: e.SESSION_KEEPER_CHECK_SECONDS * 1000,
+      catchUpMs: e.SESSION_KEEPER_CATCH_UP_SECONDS * 1000,
+    },
     worker: {
       metricsPort: e.WORKER_METRICS_PORT,
       maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,

@@ -14,7 +14,8 @@ import { connectionOptionsFor, createTemporalClient } from '../temporal/connecti
 import { createDataConverter } from '../temporal/data-converter';
 import { createMedicalCore } from '../triage';
 import { createWppConnectClient } from '../wppconnect/client';
-import { SA_WHATSAPP_SESSION, sessionKeeperWorkflowId, type SessionKeeperInput } from '../workflows/definitions';
+import { SA_WHATSAPP_SESSION, sessionKeeperWorkflowId } from '../workflows/definitions';
+import type { SessionKeeperWorkflowInput } from '../workflows/session-keeper';
 import { createWorkers, loadWorkflowBundle } from './worker';
 
 const SDK_LOG_LEVELS: Record<string, LogLevel> = {
@@ -92,13 +93,19 @@ async function main(): Promise<void> {
     'worker running',
   );
 
-  // One keeper per session; USE_EXISTING makes a restart of the worker attach to the running one.
+  // One keeper per session; USE_EXISTING makes a restart of the worker attach to the running one (which
+  // keeps the timings it was started with).
   for (const session of config.wppconnect.sessions) {
     try {
       await client.workflow.start('sessionKeeperWorkflow', {
         workflowId: sessionKeeperWorkflowId(session),
         taskQueue: config.temporal.taskQueue,
-        args: [{ session } satisfies SessionKeeperInput],
+        args: [
+          {
+            session,
+            timings: { healthyCheckMs: config.sessionKeeper.checkMs, catchUpEveryMs: config.sessionKeeper.catchUpMs },
+          } satisfies SessionKeeperWorkflowInput,
+        ],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         typedSearchAttributes: [{ key: SA_WHATSAPP_SESSION, value: session }],
       });

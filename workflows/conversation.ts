@@ -51,6 +51,23 @@ const SEEN_REQUEST_IDS = 1000;
 /** Continue-as-new well before Temporal's history limits; the state carried over is small. */
 const MAX_HISTORY_EVENTS = 4000;
 
+/**
+ * Patient messages wait in the order the patient wrote them, not the order their webhooks arrived
+ * (WPPConnect posts concurrently): a turn moves ahead of waiting inbound turns sent after it, never
+ * ahead of an outbound one.
+ */
+export function enqueueInSentOrder(queue: TurnRequest[], turn: TurnRequest): void {
+  const at = turn.kind === 'inbound' && turn.sentAt ? Date.parse(turn.sentAt) : Number.NaN;
+  let index = queue.length;
+  if (!Number.isNaN(at)) {
+    for (; index > 0; index--) {
+      const previous = queue[index - 1];
+      if (!previous || previous.kind !== 'inbound' || !previous.sentAt || Date.parse(previous.sentAt) <= at) break;
+    }
+  }
+  queue.splice(index, 0, turn);
+}
+
 export async function conversationWorkflow(input: ConversationWorkflowInput): Promise<void> {
   const { session, chatId } = input;
   const state: ConversationCarriedState = input.state ?? { queue: [], seenRequestIds: [], turnsGranted: 0 };
@@ -60,7 +77,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   setHandler(requestTurnSignal, (turn: TurnRequest) => {
     if (state.holder?.workflowId === turn.workflowId) return;
     if (state.queue.some((q) => q.workflowId === turn.workflowId)) return;
-    state.queue.push(turn);
+    enqueueInSentOrder(state.queue, turn);
     state.lastArrivalAt = Date.now();
   });
 

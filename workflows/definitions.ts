@@ -119,6 +119,8 @@ export interface TurnRequest {
   kind: 'inbound' | 'outbound';
   /** For inbound turns: the WhatsApp message id (coalescing reports which messages a reply covers). */
   messageId?: string;
+  /** For inbound turns: when the patient sent it; webhooks can arrive out of order, turns follow this. */
+  sentAt?: string;
 }
 
 export interface ConversationCarriedState {

@@ -33,13 +33,13 @@ import {
   type InboundWorkflowResult,
   type TurnGrant,
 } from './definitions';
-import { ALERT, ASSESSMENT, DATABASE, SEND, SETTINGS, TEMPORAL_CALL } from './presets';
+import { ALERT, ASSESSMENT, DATABASE, SEND, SETTINGS, TURN_REQUEST } from './presets';
 import { trackDelivery } from './delivery';
 
 const db = proxyActivities<MessageActivities>(DATABASE);
 const { assessConversation } = proxyActivities<MessageActivities>(ASSESSMENT);
 const { getPipelineSettings } = proxyLocalActivities<ConversationActivities>(SETTINGS);
-const { requestTurn } = proxyActivities<ConversationActivities>(TEMPORAL_CALL);
+const { requestTurn } = proxyActivities<ConversationActivities>(TURN_REQUEST);
 const { alertClinician } = proxyActivities<ConversationActivities>(ALERT);
 
 /** The reason stored on a reply that could not be sent, from the activity failure that ended it. */
@@ -65,6 +65,15 @@ export async function inboundMessageWorkflow(input: InboundWorkflowInput): Promi
   });
   const tracker = trackDelivery();
 
+  // The chat's place in line comes first, before any slower step: a message whose logging is delayed
+  // (a worker killed mid-activity) must not let later messages of the same patient overtake it.
+  if (!message.isGroup) {
+    await requestTurn({
+      session,
+      chatId,
+      turn: { workflowId, kind: 'inbound', messageId: message.messageId, sentAt: message.sentAt },
+    });
+  }
   const recorded = await db.recordInboundMessage({ message, workflowId, receivedVia });
   if (recorded.patientId) upsertSearchAttributes([{ key: SA_PATIENT_ID, value: recorded.patientId }]);
 
@@ -83,7 +92,6 @@ export async function inboundMessageWorkflow(input: InboundWorkflowInput): Promi
     return { outcome: 'ignored', reason: 'group chat' };
   }
 
-  await requestTurn({ session, chatId, turn: { workflowId, kind: 'inbound', messageId: message.messageId } });
   await condition(() => turn !== undefined);
   const grant = turn as TurnGrant;
   const conversation = getExternalWorkflowHandle(conversationWorkflowId(session, chatId));
@@ -162,7 +170,10 @@ export async function inboundMessageWorkflow(input: InboundWorkflowInput): Promi
     await Promise.all(alerting);
 
     const settings = await getPipelineSettings();
-    const final = await tracker.waitForDelivery(sent.messageId, deliveryStatus, settings.deliveryTimeoutMs);
+    const final = await tracker.waitForDelivery(sent.messageId, deliveryStatus, settings.deliveryTimeoutMs, {
+      session,
+      chatId,
+    });
     if (final.timedOut) {
       await db.flagUndelivered({ session, messageId: sent.messageId, afterMs: settings.deliveryTimeoutMs });
       if (emergency) {

@@ -90,7 +90,10 @@ export async function outboundMessageWorkflow({ request }: OutboundWorkflowInput
     await CancellationScope.nonCancellable(release);
 
     const settings = await getPipelineSettings();
-    const final = await tracker.waitForDelivery(sent.messageId, deliveryStatus, settings.deliveryTimeoutMs);
+    const final = await tracker.waitForDelivery(sent.messageId, deliveryStatus, settings.deliveryTimeoutMs, {
+      session,
+      chatId,
+    });
     if (final.timedOut) {
       await db.flagUndelivered({ session, messageId: sent.messageId, afterMs: settings.deliveryTimeoutMs });
     }

@@ -16,7 +16,8 @@ export const PERMANENT_FAILURES = [
 
 /** Database and bookkeeping activities: quick, retried for a long time (the database may restart). */
 export const DATABASE: ActivityOptions = {
-  startToCloseTimeout: '30 seconds',
+  // Short, so a write lost with a killed worker is retried soon (the writes are idempotent).
+  startToCloseTimeout: '15 seconds',
   retry: {
     initialInterval: '500 milliseconds',
     backoffCoefficient: 2,
@@ -58,6 +59,12 @@ export const ALERT: ActivityOptions = {
 export const TEMPORAL_CALL: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+};
+
+/** Taking a place in the chat's line: a signal-with-start, milliseconds; retried fast if a worker dies. */
+export const TURN_REQUEST: ActivityOptions = {
+  startToCloseTimeout: '5 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 };
 
 export const SETTINGS: LocalActivityOptions = {

@@ -133,6 +133,7 @@ function toWppMessage(raw: z.infer<typeof wppMessageSchema>): WppMessage {
   if (typeof raw.lng === 'number') msg.lng = raw.lng;
   if (raw.loc) msg.loc = raw.loc;
   if (raw.quotedMsgId) msg.quotedMsgId = raw.quotedMsgId;
+  if (typeof raw.ack === 'number') msg.ack = raw.ack;
   return msg;
 }
 

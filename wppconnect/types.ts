@@ -61,6 +61,8 @@ export interface WppMessage {
   lng?: number;
   loc?: string;
   quotedMsgId?: string;
+  /** Delivery ack WhatsApp reports for the message (CONTRACT §3.4), when the server includes it. */
+  ack?: number;
 }
 
 export interface WppChat {

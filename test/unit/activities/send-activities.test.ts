@@ -75,6 +75,14 @@ describe('findEarlierSend (what a retried send looks for before sending again)',
     expect(findEarlierSend(chat, sameBody('Reminder'), { notBeforeSeconds: 250 })).toBeUndefined();
   });
 
+  it('skips an identical message that is already recorded as the reply to an earlier turn', () => {
+    // Patient wrote p1, then p2 before r1 (the reply to p1) went out; the reply to p2 has the same text.
+    const chat = [msg('p1', false, 'hi', 100), msg('p2', false, 'hi again', 101), msg('r1', true, 'Hello!', 102)];
+    const options = { anchorMessageId: 'p2', notBeforeSeconds: 0 };
+    expect(findEarlierSend(chat, sameBody('Hello!'), { ...options, recordedIds: new Set(['r1']) })).toBeUndefined();
+    expect(findEarlierSend(chat, sameBody('Hello!'), options)?.id).toBe('r1');
+  });
+
   it("never takes the patient's own message for ours", () => {
     const chat = [msg('p1', false, 'Reply A', 100)];
     expect(findEarlierSend(chat, sameBody('Reply A'), { notBeforeSeconds: 0 })).toBeUndefined();
