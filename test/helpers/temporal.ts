@@ -15,6 +15,7 @@
  *   it('...', () => withWorker(env, { bundle, activities }, async (taskQueue) => { ... }));
  */
 import { randomUUID } from 'node:crypto';
+import { Client } from '@temporalio/client';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -105,6 +106,11 @@ function quietRuntime(): void {
  * so we register the four product attributes as Keyword right after start; starts and upserts then
  * work, and `describe()` and `workflowInfo().typedSearchAttributes` show the values. It has no real
  * visibility store, so list queries by attribute need the dev server (createDevServerEnv).
+ *
+ * One time-skipping wait at a time: `env.client`'s result()/execute() and `env.sleep()` each unlock
+ * time skipping for their duration and lock it again after. Two of them in flight together (e.g.
+ * `Promise.all` of two results) unbalance the server's lock: it throws "Unbalanced lock and unlock
+ * calls" and the test hangs until its timeout. Await results one by one, or use resultsTogether().
  */
 export async function createTimeSkippingEnv(options: TemporalEnvOptions = {}): Promise<TestWorkflowEnvironment> {
   quietRuntime();
@@ -130,6 +136,25 @@ async function registerSearchAttributes(testEnv: TestWorkflowEnvironment): Promi
     namespace: testEnv.namespace ?? 'default',
     searchAttributes,
   });
+}
+
+/**
+ * Awaits several workflows' results at once on a time-skipping environment: one unlock of time
+ * skipping around all of them, with a plain client whose result() leaves the lock alone (see above).
+ */
+export async function resultsTogether<T = unknown>(
+  testEnv: TestWorkflowEnvironment,
+  workflowIds: string[],
+): Promise<T[]> {
+  const testService = testEnv.connection.testService;
+  if (!testService) throw new Error('resultsTogether needs an environment from createTimeSkippingEnv()');
+  const plain = new Client({ connection: testEnv.connection, namespace: testEnv.namespace ?? 'default' });
+  await testService.unlockTimeSkipping({});
+  try {
+    return await Promise.all(workflowIds.map((id) => plain.workflow.getHandle(id).result() as Promise<T>));
+  } finally {
+    await testService.lockTimeSkipping({});
+  }
 }
 
 /** temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD */

@@ -8,11 +8,12 @@ import {
   bundleWorkflows,
   createTimeSkippingEnv,
   resolveExecutable,
+  resultsTogether,
   TEMPORAL_TEST_TIMEOUT_MS,
   temporalToolPaths,
   withWorker,
 } from '../helpers/temporal';
-import type { sleepForDays, tagWithSearchAttributes } from './fixtures/timer-workflows';
+import type { SleepResult, sleepForDays, tagWithSearchAttributes } from './fixtures/timer-workflows';
 
 jest.setTimeout(TEMPORAL_TEST_TIMEOUT_MS);
 
@@ -46,6 +47,22 @@ describe('time-skipping test server', () => {
     console.log(`a 30-day sleep took ${Date.now() - wallStart} ms of wall time under time skipping`);
     expect(result.finishedAt - result.startedAt).toBeGreaterThanOrEqual(30 * DAY_MS);
     expect(result.finishedAt - result.startedAt).toBeLessThan(31 * DAY_MS);
+  });
+
+  it('awaits three sleeping workflows together with resultsTogether, each after its own timer', async () => {
+    const testEnv = env!;
+    const ids = [1, 2, 3].map((days) => `toolchain-together-${days}`);
+    const results = await withWorker(testEnv, { bundle }, async (taskQueue) => {
+      for (const [index, workflowId] of ids.entries()) {
+        await testEnv.client.workflow.start<typeof sleepForDays>('sleepForDays', {
+          taskQueue,
+          workflowId,
+          args: [{ days: index + 1 }],
+        });
+      }
+      return resultsTogether<SleepResult>(testEnv, ids);
+    });
+    expect(results.map((r) => Math.floor((r.finishedAt - r.startedAt) / DAY_MS))).toEqual([1, 2, 3]);
   });
 
   it('accepts the custom search attributes on start and on upsert, and describe shows all four', async () => {
