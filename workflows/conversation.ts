@@ -213,10 +213,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     if (!head) return;
     if (head.kind === 'outbound') {
       state.queue.shift();
-      if (await grant(head.workflowId, { role: 'send' })) {
-        state.holder = { workflowId: head.workflowId, grantedAt: Date.now() };
-        state.turnsGranted += 1;
-      }
+      await grantTurn(head.workflowId, { role: 'send' }, 1);
       return;
     }
 
@@ -243,18 +240,35 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
       return;
     }
 
-    const granted = await grant(leader.workflowId, {
-      role: 'reply',
-      messageIds: burst.map((t) => t.messageId).filter((id): id is string => id !== undefined),
-      coveredWorkflowIds: followers.map((t) => t.workflowId),
-    });
+    const granted = await grantTurn(
+      leader.workflowId,
+      {
+        role: 'reply',
+        messageIds: burst.map((t) => t.messageId).filter((id): id is string => id !== undefined),
+        coveredWorkflowIds: followers.map((t) => t.workflowId),
+      },
+      burst.length,
+    );
     if (!granted) {
       // Give the rest of the burst back to the queue; the next grant picks a new leader.
       state.queue.unshift(...followers);
       return;
     }
-    state.holder = { workflowId: leader.workflowId, grantedAt: Date.now() };
-    state.turnsGranted += burst.length;
     for (const follower of followers) await grant(follower.workflowId, { role: 'coalesced', into: leader.workflowId });
+  }
+
+  /**
+   * The holder is recorded before the grant is sent: a fast holder's releaseTurn can be delivered in
+   * the same activation as the completion of our grant signal, and signals are handled first. Recorded
+   * afterwards, that release would be ignored and the chat blocked until the lease runs out.
+   */
+  async function grantTurn(workflowId: string, turnGrant: TurnGrant, turns: number): Promise<boolean> {
+    state.holder = { workflowId, grantedAt: Date.now() };
+    if (await grant(workflowId, turnGrant)) {
+      state.turnsGranted += turns;
+      return true;
+    }
+    if (state.holder?.workflowId === workflowId) state.holder = undefined;
+    return false;
   }
 }
