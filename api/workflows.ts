@@ -11,6 +11,7 @@ import {
   type OutboundRequest,
   outboundWorkflowId,
   patientLinkedSignal,
+  requestTurnSignal,
   SA_CHAT_ID,
   SA_WHATSAPP_SESSION,
   sendMessageSignal,
@@ -19,6 +20,7 @@ import {
   sessionKeeperWorkflowId,
   type SessionKeeperStatus,
   sessionStatusQuery,
+  type TurnRequest,
 } from '../workflows/definitions';
 
 /**
@@ -98,7 +100,6 @@ export function createWorkflowGateway(client: Client, opts: WorkflowGatewayOptio
           }),
         );
         report('inboundMessageWorkflow', 'started');
-        return { workflowId, duplicate: false };
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) {
           report('inboundMessageWorkflow', 'duplicate');
@@ -107,6 +108,14 @@ export function createWorkflowGateway(client: Client, opts: WorkflowGatewayOptio
         report('inboundMessageWorkflow', 'failed');
         throw err;
       }
+      if (!input.message.isGroup) {
+        // Reserve the message's place in the chat's line now, while no worker is involved: a worker killed
+        // before the workflow asks for its turn must not let the patient's later messages overtake it.
+        // The workflow asks for its turn itself too (idempotent), so a failure here loses nothing.
+        const turn: TurnRequest = { workflowId, kind: 'inbound', messageId, sentAt: input.message.sentAt };
+        await signalConversation(session, chatId, requestTurnSignal, [turn]).catch(() => undefined);
+      }
+      return { workflowId, duplicate: false };
     },
 
     async signalAck(workflowId, ack) {

@@ -22,18 +22,23 @@ export function forward(from: DeliveryStatus, to: DeliveryStatus): DeliveryStatu
   return RANK[to] > RANK[from] ? to : from;
 }
 
+/** After the first DELIVERY_TIMEOUT, WPPConnect is asked again this many times, one timeout apart. */
+const RECONCILE_ROUNDS = 3;
+
 export interface DeliveryTracker {
   /**
-   * Resolves once the message is delivered, read or failed, or when the timeout passes. On timeout it
-   * first asks WPPConnect for the message's ack (ack webhooks are never retried and can be lost), so
-   * `timedOut` means WhatsApp itself has not delivered it.
+   * Waits until the message is delivered, read or failed. When DELIVERY_TIMEOUT passes first it asks
+   * WPPConnect for the message's ack (ack webhooks are never retried and are lost while our API or the
+   * session is down); still undelivered, `onOverdue` runs once (flag, alert) and the workflow keeps
+   * looking for a few more timeouts, so a late delivery still reaches the record.
    */
   waitForDelivery(
     messageId: string,
     initial: DeliveryStatus,
     timeoutMs: number,
     where: { session: string; chatId: string },
-  ): Promise<{ status: DeliveryStatus; timedOut: boolean }>;
+    onOverdue: () => Promise<void>,
+  ): Promise<{ status: DeliveryStatus; overdue: boolean }>;
   current(): DeliveryStatus | undefined;
 }
 
@@ -48,19 +53,26 @@ export function trackDelivery(): DeliveryTracker {
   });
 
   return {
-    async waitForDelivery(messageId, initial, timeoutMs, where) {
+    async waitForDelivery(messageId, initial, timeoutMs, where, onOverdue) {
       tracked = { messageId, status: initial };
       for (const e of early) if (e.messageId === messageId) tracked.status = forward(tracked.status, e.status);
       const t = tracked;
       const done = () => t.status === 'delivered' || t.status === 'read' || t.status === 'failed';
-      const inTime = await condition(done, timeoutMs);
-      if (inTime) return { status: t.status, timedOut: false };
-      try {
-        t.status = forward(t.status, await reconcileDelivery({ ...where, messageId }));
-      } catch (err) {
-        if (isCancellation(err)) throw err;
+      let overdue = false;
+      for (let round = 0; round <= RECONCILE_ROUNDS; round++) {
+        if (await condition(done, timeoutMs)) break;
+        try {
+          t.status = forward(t.status, await reconcileDelivery({ ...where, messageId }));
+        } catch (err) {
+          if (isCancellation(err)) throw err;
+        }
+        if (done()) break;
+        if (!overdue) {
+          overdue = true;
+          await onOverdue();
+        }
       }
-      return { status: t.status, timedOut: !done() };
+      return { status: t.status, overdue };
     },
     current: () => tracked?.status,
   };

@@ -170,22 +170,24 @@ export async function inboundMessageWorkflow(input: InboundWorkflowInput): Promi
     await Promise.all(alerting);
 
     const settings = await getPipelineSettings();
-    const final = await tracker.waitForDelivery(sent.messageId, deliveryStatus, settings.deliveryTimeoutMs, {
-      session,
-      chatId,
-    });
-    if (final.timedOut) {
-      await db.flagUndelivered({ session, messageId: sent.messageId, afterMs: settings.deliveryTimeoutMs });
-      if (emergency) {
-        await alertClinician({
-          kind: 'undelivered-escalated-reply',
-          session,
-          chatId,
-          triageLevel: assessment.triageLevel,
-          workflowId,
-        });
-      }
-    }
+    const final = await tracker.waitForDelivery(
+      sent.messageId,
+      deliveryStatus,
+      settings.deliveryTimeoutMs,
+      { session, chatId },
+      async () => {
+        await db.flagUndelivered({ session, messageId: sent.messageId, afterMs: settings.deliveryTimeoutMs });
+        if (emergency) {
+          await alertClinician({
+            kind: 'undelivered-escalated-reply',
+            session,
+            chatId,
+            triageLevel: assessment.triageLevel,
+            workflowId,
+          });
+        }
+      },
+    );
     return {
       outcome: 'replied',
       answeredBy: workflowId,

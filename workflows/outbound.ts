@@ -90,13 +90,13 @@ export async function outboundMessageWorkflow({ request }: OutboundWorkflowInput
     await CancellationScope.nonCancellable(release);
 
     const settings = await getPipelineSettings();
-    const final = await tracker.waitForDelivery(sent.messageId, deliveryStatus, settings.deliveryTimeoutMs, {
-      session,
-      chatId,
-    });
-    if (final.timedOut) {
-      await db.flagUndelivered({ session, messageId: sent.messageId, afterMs: settings.deliveryTimeoutMs });
-    }
+    const final = await tracker.waitForDelivery(
+      sent.messageId,
+      deliveryStatus,
+      settings.deliveryTimeoutMs,
+      { session, chatId },
+      () => db.flagUndelivered({ session, messageId: sent.messageId, afterMs: settings.deliveryTimeoutMs }),
+    );
     const status = asRequestStatus(final.status);
     if (status !== 'sent') await db.updateRequestStatus({ requestId, session, chatId, workflowId, status });
     return { status, messageId: sent.messageId };
