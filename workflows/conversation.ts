@@ -48,6 +48,8 @@ const { isWorkflowRunning } = proxyActivities<ConversationActivities>(TEMPORAL_C
 
 /** requestIds remembered for de-duplication; older ones belong to requests long finished. */
 const SEEN_REQUEST_IDS = 1000;
+/** Turns remembered as granted; a late duplicate request comes seconds after, not a thousand turns later. */
+const GRANTED_REMEMBERED = 1000;
 /** Continue-as-new well before Temporal's history limits; the state carried over is small. */
 const MAX_HISTORY_EVENTS = 4000;
 
@@ -72,10 +74,21 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   const { session, chatId } = input;
   const state: ConversationCarriedState = input.state ?? { queue: [], seenRequestIds: [], turnsGranted: 0 };
   const seen = new Set(state.seenRequestIds);
+  state.grantedWorkflowIds ??= [];
+  const granted = new Set(state.grantedWorkflowIds);
+  const rememberGranted = (workflowId: string) => {
+    if (granted.has(workflowId)) return;
+    granted.add(workflowId);
+    const list = state.grantedWorkflowIds ?? [];
+    list.push(workflowId);
+    if (list.length > GRANTED_REMEMBERED)
+      for (const id of list.splice(0, list.length - GRANTED_REMEMBERED)) granted.delete(id);
+    state.grantedWorkflowIds = list;
+  };
   const outboundToStart: OutboundRequest[] = [];
 
   setHandler(requestTurnSignal, (turn: TurnRequest) => {
-    if (state.holder?.workflowId === turn.workflowId) return;
+    if (state.holder?.workflowId === turn.workflowId || granted.has(turn.workflowId)) return;
     if (state.queue.some((q) => q.workflowId === turn.workflowId)) return;
     enqueueInSentOrder(state.queue, turn);
     state.lastArrivalAt = Date.now();
@@ -137,6 +150,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   const settings = await getPipelineSettings();
 
   const grant = async (workflowId: string, turnGrant: TurnGrant): Promise<boolean> => {
+    rememberGranted(workflowId);
     try {
       await getExternalWorkflowHandle(workflowId).signal(turnGrantedSignal, turnGrant);
       return true;
@@ -164,7 +178,11 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
       // Already started by an earlier run of this conversation (before continue-as-new): it still waits.
       log.info('outbound workflow already exists', { workflowId, error: String(err) });
     }
-    if (!state.queue.some((q) => q.workflowId === workflowId) && state.holder?.workflowId !== workflowId) {
+    const known =
+      granted.has(workflowId) ||
+      state.holder?.workflowId === workflowId ||
+      state.queue.some((q) => q.workflowId === workflowId);
+    if (!known) {
       state.queue.push({ workflowId, kind: 'outbound' });
       state.lastArrivalAt ??= Date.now();
     }

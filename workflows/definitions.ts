@@ -133,6 +133,11 @@ export interface ConversationCarriedState {
   seenRequestIds: string[];
   lastArrivalAt?: number;
   turnsGranted: number;
+  /**
+   * Workflows already given a turn (bounded): the webhook and the message workflow both ask for the
+   * turn, and a request arriving after the grant must not queue the message a second time.
+   */
+  grantedWorkflowIds?: string[];
 }
 
 export type TurnGrant =

@@ -14,6 +14,7 @@ import {
   conversationWorkflowId,
   handoffSignal,
   inboundWorkflowId,
+  requestTurnSignal,
   SA_PATIENT_ID,
 } from '../../workflows/definitions';
 import { captureHistory } from '../helpers/histories';
@@ -138,6 +139,39 @@ describe('the pipeline', () => {
       'conversationWorkflow',
       'two-turns',
     );
+  });
+
+  it('ignores a turn request that comes again after the turn was granted (webhook and workflow both ask)', async () => {
+    const { id, chatId } = pipeline.patientSays('5511988880008', 'I have a sore throat');
+    const inbound = env.client.workflow.getHandle(inboundWorkflowId(SESSION, id));
+    await pipeline.waitFor(
+      () =>
+        inbound.describe().then(
+          () => true,
+          () => false,
+        ),
+      'the inbound workflow',
+    );
+    // No acks from now on: the message's workflow stays running, waiting for its delivery.
+    pipeline.simulator.state.setFaults({ dropWebhookRate: 1 });
+    try {
+      await pipeline.waitFor(() => pipeline.sentTo(chatId).length === 1, 'the reply');
+      const conversation = env.client.workflow.getHandle(conversationWorkflowId(SESSION, chatId));
+      await pipeline.waitFor(
+        async () => (await conversation.query(conversationStateQuery)).holder === undefined,
+        'release',
+      );
+      const before = await conversation.query(conversationStateQuery);
+      await conversation.signal(requestTurnSignal, { workflowId: inbound.workflowId, kind: 'inbound', messageId: id });
+      await settle(1500); // longer than the quiet window
+      expect((await inbound.describe()).status.name).toBe('RUNNING');
+      const after = await conversation.query(conversationStateQuery);
+      expect(after).toMatchObject({ queueLength: 0, turnsGranted: before.turnsGranted });
+      expect(after.holder).toBeUndefined();
+      expect(pipeline.sentTo(chatId)).toHaveLength(1);
+    } finally {
+      pipeline.simulator.state.setFaults({ dropWebhookRate: 0 });
+    }
   });
 
   it('pauses the assistant while a human has the chat, and answers again after resume', async () => {
