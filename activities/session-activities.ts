@@ -7,7 +7,7 @@ import type { MediaStore } from '../media/store';
 import { LogEvent, type Logger } from '../observability/logger';
 import { webhookUrlFor } from '../wppconnect/client';
 import { isWppError } from '../wppconnect/errors';
-import { wppMessageToInbound } from '../wppconnect/normalize';
+import { isHousekeepingType, wppMessageToInbound } from '../wppconnect/normalize';
 import type { IWhatsAppService, SessionState, WppChat, WppMessage } from '../wppconnect/types';
 import {
   inboundWorkflowId,
@@ -159,25 +159,12 @@ export interface CatchUpResult {
 
 // ---------------------------------------------------------------------------------------------
 
-/** Same housekeeping types as normalize.ts's isPatientMessage (which reads webhook events, not REST messages). */
-const NOTIFICATION_TYPES = new Set([
-  'revoked',
-  'ciphertext',
-  'notification',
-  'notification_template',
-  'e2e_notification',
-  'gp2',
-  'protocol',
-  'call_log',
-  'broadcast_notification',
-]);
-
 /** isPatientMessage for messages read back over REST: someone else wrote it, in a person's chat. */
 export function isIncomingPatientMessage(msg: WppMessage): boolean {
   if (msg.fromMe) return false;
   if (msg.chatId.endsWith('@broadcast') || msg.from === 'status@broadcast') return false;
   if (msg.chatId.endsWith('@newsletter')) return false;
-  return !NOTIFICATION_TYPES.has(msg.type);
+  return !isHousekeepingType(msg.type);
 }
 
 /** Maps WPPConnect errors to failures the keeper can branch on; anything else is left to retries. */

@@ -26,6 +26,11 @@ const NON_PATIENT_TYPES = new Set([
   'broadcast_notification',
 ]);
 
+/** WhatsApp housekeeping (revokes, notifications, undecrypted messages): nothing a person wrote to us. */
+export function isHousekeepingType(rawType: string | null | undefined): boolean {
+  return NON_PATIENT_TYPES.has(rawType ?? '');
+}
+
 /** WhatsApp's message type → the conversation store's MessageType. */
 export function mapMessageType(rawType: string | null | undefined): MessageType {
   switch (rawType) {
@@ -67,7 +72,7 @@ export function isTextType(rawType: string | null | undefined): boolean {
 export function isPatientMessage(event: MessageWebhookEvent): boolean {
   if (event.event === 'onselfmessage' || event.fromMe === true) return false;
   if (event.isNotification === true) return false;
-  if (NON_PATIENT_TYPES.has(event.type)) return false;
+  if (isHousekeepingType(event.type)) return false;
   const chatId = widToString(event.chatId) ?? widToString(event.from) ?? '';
   const kind = chatKind(chatId);
   return kind !== 'broadcast' && kind !== 'newsletter';
