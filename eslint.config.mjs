@@ -27,16 +27,14 @@ export default tseslint.config(
               message: 'No I/O libraries in workflow code.',
             },
             {
-              group: [
-                '../db/*',
-                '../db',
-                '../api/*',
-                '../wppconnect/*',
-                '../triage/*',
-                '../config/*',
-                '../observability/*',
-              ],
+              group: ['../api/*', '../wppconnect/*', '../triage/*', '../config/*', '../observability/*'],
               message: 'Workflows import only types from activities and pure modules.',
+              allowTypeImports: true,
+            },
+            {
+              // db/types.ts holds the status rules shared with the repository: pure functions, no imports.
+              regex: '^\\.\\./db(/(?!types$).*)?$',
+              message: 'Workflows import only types from the database layer.',
               allowTypeImports: true,
             },
           ],

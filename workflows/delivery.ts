@@ -5,7 +5,7 @@
  */
 import { condition, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { MessageActivities } from '../activities/message-activities';
-import type { DeliveryStatus } from '../db/types';
+import { isForwardMove, type DeliveryStatus } from '../db/types';
 import { messageAckSignal } from './definitions';
 
 /** One look at WPPConnect: if the session is down the reply is flagged now and acks still update the row. */
@@ -14,12 +14,9 @@ const { reconcileDelivery } = proxyActivities<MessageActivities>({
   retry: { initialInterval: '2 seconds', maximumAttempts: 3 },
 });
 
-const RANK: Record<DeliveryStatus, number> = { received: 0, pending: 1, sent: 2, delivered: 3, read: 4, failed: 5 };
-
+/** The repository's forward-only rule, applied to the status a workflow tracks. */
 export function forward(from: DeliveryStatus, to: DeliveryStatus): DeliveryStatus {
-  if (from === 'failed' || from === to) return from;
-  if (to === 'failed') return from === 'read' || from === 'delivered' ? from : 'failed';
-  return RANK[to] > RANK[from] ? to : from;
+  return isForwardMove(from, to) ? to : from;
 }
 
 /** After the first DELIVERY_TIMEOUT, WPPConnect is asked again this many times, one timeout apart. */
