@@ -127,8 +127,8 @@ export async function startInputOf(client: Client, workflowId: string): Promise<
   return first ? defaultPayloadConverter.fromPayload(first) : undefined;
 }
 
-/** /work/shared beside the repository, as in CI. */
-export const SAMPLES_DIR = path.resolve(__dirname, '..', '..', '..', '..', '..', 'shared', 'wppconnect', 'samples');
+/** The WPPConnect samples kept in the repository (wppconnect/CONTRACT.md §8 lists them). */
+export const SAMPLES_DIR = path.resolve(__dirname, '..', '..', '..', '..', 'wppconnect', 'samples');
 
 export const sample = (name: string): Record<string, Json> =>
   JSON.parse(readFileSync(path.join(SAMPLES_DIR, name), 'utf8')) as Record<string, Json>;
