@@ -4,11 +4,19 @@ import type { AppDeps } from './deps';
 import { notFound } from './errors';
 import { createApiMetrics } from './metrics';
 import { accessLog } from './middleware/access-log';
-import { requireApiKey, requireWebhookToken } from './middleware/auth';
+import { auditAccess } from './middleware/audit';
+import {
+  createAuthThrottle,
+  optionalApiKey,
+  requireApiKey,
+  requireScope,
+  requireWebhookToken,
+} from './middleware/auth';
 import { DEFAULT_BODY_LIMIT_BYTES, jsonBody } from './middleware/body';
+import { clientAddress } from './middleware/client-address';
 import { codecCors, DEFAULT_CODEC_CORS_ORIGINS } from './middleware/cors';
 import { errorHandler } from './middleware/error-handler';
-import { createRateLimiter, rateLimit } from './middleware/rate-limit';
+import { createRateLimiter, rateLimit, type RateLimiter } from './middleware/rate-limit';
 import { requestId } from './middleware/request-id';
 import { validate } from './middleware/validate';
 import { buildOpenApiDocument } from './openapi';
@@ -36,7 +44,15 @@ export function createApp(deps: AppDeps): Koa {
     onStart: (workflow, outcome) => metrics.workflowStarts.inc({ workflow, outcome }),
   });
   const context: RouteContext = { deps, gateway, metrics };
-  const limiter = createRateLimiter(deps.config.api.rateLimitPerMinute, deps.now);
+  const { api: apiConfig } = deps.config;
+  const limiters = new Map<number, RateLimiter>();
+  const limiterFor = (perMinute: number): RateLimiter => {
+    const limiter = limiters.get(perMinute) ?? createRateLimiter(perMinute, deps.now);
+    limiters.set(perMinute, limiter);
+    return limiter;
+  };
+  const authThrottle = createAuthThrottle(apiConfig.authFailuresPerMinute, deps.now);
+  const webhookTokens = { current: deps.config.webhookToken, previous: deps.config.previousWebhookTokens };
 
   const openapi: { document?: unknown } = {};
   const routes: RouteDef[] = [
@@ -65,9 +81,16 @@ export function createApp(deps: AppDeps): Koa {
     ];
     if (route.path.startsWith('/codec/')) chain.push(cors);
     // Authentication comes first: a 401 has not read (or buffered) the body.
-    if (route.auth === 'api-key') chain.push(requireApiKey(deps.config.api.keys));
-    if (route.auth === 'webhook') chain.push(requireWebhookToken(deps.config.webhookToken, deps.logger));
-    if (route.auth === 'api-key' && route.rateLimited !== false) chain.push(rateLimit(limiter));
+    if (route.auth === 'api-key') {
+      chain.push(requireApiKey(apiConfig.keys, authThrottle));
+      chain.push(auditAccess(deps.logger, gateway.ids, deps.config.wppconnect.sessions[0] ?? ''));
+      chain.push(requireScope(route.scope ?? 'admin'));
+    }
+    if (route.auth === 'optional-api-key') chain.push(optionalApiKey(apiConfig.keys, authThrottle));
+    if (route.auth === 'webhook') chain.push(requireWebhookToken(webhookTokens, authThrottle, deps.logger));
+    if (route.auth === 'api-key' && route.rateLimited !== false) {
+      chain.push(rateLimit(limiterFor(route.rateLimitPerMinute ?? apiConfig.rateLimitPerMinute)));
+    }
     if (route.method !== 'get') chain.push(jsonBody(route.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES));
     chain.push(validate(route.request));
     chain.push((ctx) => route.handler(ctx, stateOf(ctx).input as Parameters<typeof route.handler>[1]));
@@ -82,6 +105,7 @@ export function createApp(deps: AppDeps): Koa {
 
   const app = new Koa({ proxy: false });
   app.use(requestId());
+  app.use(clientAddress(apiConfig.trustedProxies));
   app.use(accessLog(deps.logger, metrics));
   app.use(errorHandler(deps.logger));
   app.use(router.routes());

@@ -21,7 +21,7 @@ export interface AppDeps {
   codecCorsOrigins?: string[];
   /** A fresh registry per app unless given (tests build several apps in one process). */
   metrics?: ApiMetrics;
-  /** Injected clock for the rate limiter. */
+  /** Injected clock for the rate limiters, the failed-authentication throttle and the readiness cache. */
   now?: () => number;
   /** Deadline of one Temporal call made while answering a request. */
   temporalRpcTimeoutMs?: number;

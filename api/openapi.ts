@@ -1,8 +1,10 @@
 import { OpenApiGeneratorV3, OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { RouteDef } from './route';
+import { errorBodySchema } from './schemas/common';
 
 const SECURITY: Record<RouteDef['auth'], RouteConfig['security']> = {
   'api-key': [{ bearerAuth: [] }, { apiKeyHeader: [] }],
+  'optional-api-key': [{}, { bearerAuth: [] }, { apiKeyHeader: [] }],
   webhook: [{ webhookToken: [] }, { bearerAuth: [] }],
   none: [],
 };
@@ -19,11 +21,16 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], info: { title:
 
   for (const route of routes) {
     const { params, query, headers, body } = route.request;
+    const scope = route.auth === 'api-key' ? (route.scope ?? 'admin') : undefined;
+    const responses: RouteDef['responses'] =
+      scope === undefined || route.responses[403] !== undefined
+        ? route.responses
+        : { ...route.responses, 403: { description: `The API key lacks the ${scope} scope`, schema: errorBodySchema } };
     registry.registerPath({
       method: route.method,
       path: toOpenApiPath(route.path),
       summary: route.summary,
-      description: route.description,
+      description: [route.description, scope && `API key scope: ${scope}.`].filter(Boolean).join(' ') || undefined,
       tags: [route.tag],
       security: SECURITY[route.auth],
       request: {
@@ -33,7 +40,7 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], info: { title:
         ...(body ? { body: { content: { 'application/json': { schema: body } }, required: true } } : {}),
       },
       responses: Object.fromEntries(
-        Object.entries(route.responses).map(([status, response]) => [
+        Object.entries(responses).map(([status, response]) => [
           status,
           {
             description: response.description,

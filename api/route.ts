@@ -1,12 +1,14 @@
 import type { Context } from 'koa';
 import type { z } from 'zod';
+import type { ApiScope } from '../config/config';
 
 /**
  * A route is declared once, with its zod schemas: the router mounts it (auth, body limit, validation)
  * and the OpenAPI document is generated from the very same declaration.
  */
 
-export type RouteAuth = 'api-key' | 'webhook' | 'none';
+/** `optional-api-key`: anyone may call; a key, when presented, must be valid and may see more. */
+export type RouteAuth = 'api-key' | 'optional-api-key' | 'webhook' | 'none';
 
 export interface RouteRequest {
   params?: z.ZodType;
@@ -39,10 +41,17 @@ export interface RouteDef<R extends RouteRequest = RouteRequest> {
   description?: string;
   tag: string;
   auth: RouteAuth;
+  /**
+   * What an API key needs for this route (auth 'api-key'): `read` (history, search, stats), `send`, `admin`
+   * (sessions, handoff, patient links) or `codec`. A route that declares none needs `admin`.
+   */
+  scope?: ApiScope;
   /** Largest accepted body; routes with a body default to a small limit. */
   bodyLimitBytes?: number;
   /** false for routes that must not be rate limited (the webhook: WPPConnect never retries). */
   rateLimited?: boolean;
+  /** Requests a minute per (API key, client address) when not RATE_LIMIT_PER_MINUTE (the codec server). */
+  rateLimitPerMinute?: number;
   request: R;
   responses: Record<number, RouteResponse>;
   // Method syntax on purpose: routes with different inputs live in one list.
@@ -60,6 +69,10 @@ export interface AppState {
   route?: string;
   /** Fingerprint of the API key used (never the key). */
   apiKeyId?: string;
+  /** Scopes of that key. */
+  apiKeyScopes?: readonly ApiScope[];
+  /** The client's address (X-Forwarded-For only through TRUSTED_PROXIES). */
+  clientAddress?: string;
   body?: unknown;
   input?: unknown;
 }

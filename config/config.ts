@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -8,6 +9,54 @@ import { z } from 'zod';
 const DEV_WPPCONNECT_SECRET = 'THISISMYSECURETOKEN';
 const DEV_WEBHOOK_TOKEN = 'dev-webhook-token';
 const DEV_API_KEY = 'dev-api-key';
+/** Production refuses shorter secrets (WEBHOOK_TOKEN, API_KEYS, WPPCONNECT_SECRET_KEY, CLINICIAN_ALERT_SECRET). */
+export const MIN_SECRET_LENGTH = 32;
+
+/** API key scopes: `read` (history, search, stats), `send`, `admin` (sessions, handoff, patient links), `codec`. */
+export const API_SCOPES = ['read', 'send', 'admin', 'codec'] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+export interface ApiKeyConfig {
+  key: string;
+  scopes: ApiScope[];
+}
+
+/**
+ * One API_KEYS entry: `key` (every scope, as before scopes existed) or `key:read+send`. A suffix that looks
+ * like a scope list is always read as one, so a misspelt scope stops the process instead of silently
+ * becoming part of the key.
+ */
+export function parseApiKeyEntry(entry: string): ApiKeyConfig | string {
+  const colon = entry.lastIndexOf(':');
+  const suffix = colon === -1 ? '' : entry.slice(colon + 1);
+  if (colon === -1 || !/^[a-z]*(\+[a-z]*)*$/.test(suffix)) return { key: entry, scopes: [...API_SCOPES] };
+  const key = entry.slice(0, colon);
+  const names = suffix.split('+');
+  const unknown = names.filter((n) => !(API_SCOPES as readonly string[]).includes(n));
+  if (key === '') return 'has an entry with no key before ":"';
+  if (unknown.length > 0) {
+    return `has an unknown scope "${unknown[0]}" (scopes: ${API_SCOPES.join(', ')}, joined with +, e.g. key:read+send)`;
+  }
+  return { key, scopes: API_SCOPES.filter((s) => names.includes(s)) };
+}
+
+/** Standard base64 with padding of exactly 32 bytes: what `randomBytes(32).toString('base64')` prints. */
+export function isStrictBase64Key(value: string): boolean {
+  return /^[A-Za-z0-9+/]{43}=$/.test(value) && Buffer.from(value, 'base64').toString('base64') === value;
+}
+
+const isLocalHost = (hostname: string): boolean =>
+  hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+
+/** `10.0.0.1`, `10.0.0.0/8`, `::1`, `fd00::/8`: what TRUSTED_PROXIES accepts. */
+export function isAddressOrCidr(value: string): boolean {
+  const [address = '', bits, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d{1,3}$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
+}
 
 const durationUnits: Record<string, number> = {
   ms: 1,
@@ -73,6 +122,19 @@ const positiveNumber = (def: number) =>
       return n;
     });
 
+const bool = (def: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return def;
+      const t = v.trim().toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(t)) return true;
+      if (['false', '0', 'no', 'off'].includes(t)) return false;
+      ctx.addIssue({ code: 'custom', message: `must be true or false, got "${v}"` });
+      return z.NEVER;
+    });
+
 const url = (def: string | undefined) =>
   z
     .string()
@@ -118,12 +180,13 @@ const envSchema = z.object({
   TEMPORAL_API_KEY: optionalString,
   TEMPORAL_TLS_CERT: optionalString,
   TEMPORAL_TLS_KEY: optionalString,
-  TEMPORAL_PAYLOAD_KEY: optionalString.refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, {
-    message: 'must be a base64-encoded 32-byte key',
+  TEMPORAL_PAYLOAD_KEY: optionalString.refine((v) => v === undefined || isStrictBase64Key(v), {
+    message: 'must be the base64 of a 32-byte key (44 characters ending in =)',
   }),
-  TEMPORAL_PAYLOAD_PREVIOUS_KEYS: list('').refine((keys) => keys.every((k) => Buffer.from(k, 'base64').length === 32), {
-    message: 'must be comma-separated base64-encoded 32-byte keys',
+  TEMPORAL_PAYLOAD_PREVIOUS_KEYS: list('').refine((keys) => keys.every(isStrictBase64Key), {
+    message: 'must be comma-separated base64 32-byte keys (44 characters ending in =)',
   }),
+  TEMPORAL_ALLOW_PLAINTEXT: bool(false),
   WPPCONNECT_URL: url('http://localhost:21465/api'),
   WPPCONNECT_SESSION: list('medical-assistant').refine(
     (names) => names.length > 0 && names.every((n) => /^[A-Za-z0-9_-]{1,40}$/.test(n)),
@@ -136,16 +199,34 @@ const envSchema = z.object({
   WPPCONNECT_MAX_RETRIES: int(3, 1, 100),
   WPPCONNECT_SENDS_PER_SECOND: positiveNumber(2),
   WEBHOOK_TOKEN: optionalString,
+  WEBHOOK_TOKEN_PREVIOUS: list(''),
   PUBLIC_URL: url('http://localhost:3000'),
   API_PORT: int(3000, 1, 65535),
   API_KEYS: list(''),
   RATE_LIMIT_PER_MINUTE: int(60, 1),
+  CODEC_RATE_LIMIT_PER_MINUTE: int(600, 1),
+  AUTH_FAILURES_PER_MINUTE: int(10, 1),
+  TRUSTED_PROXIES: list('').refine((entries) => entries.every(isAddressOrCidr), {
+    message: 'must be comma-separated IP addresses or CIDR ranges (10.0.0.1, 10.0.0.0/8, fd00::/8)',
+  }),
   CODEC_CORS_ORIGINS: list('http://localhost:8233').refine(
     (origins) => origins.every((o) => /^https?:\/\/[^/\s]+$/.test(o)),
     { message: 'must be comma-separated origins like http://localhost:8233 (scheme, host, optional port)' },
   ),
   MEDIA_STORAGE_PATH: z.string().min(1).default('./storage/media'),
   MEDIA_MAX_BYTES: int(16_777_216, 1),
+  MEDIA_RETENTION_DAYS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 36_500) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number of days (1 to 36500) or unset, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    }),
   AI_PROVIDER: z.enum(['rules', 'openai']).default('rules'),
   AI_BASE_URL: url(undefined),
   AI_API_KEY: optionalString,
@@ -164,6 +245,7 @@ const envSchema = z.object({
       return ms;
     }),
   CLINICIAN_ALERT_URL: url(undefined),
+  CLINICIAN_ALERT_SECRET: optionalString,
   SESSION_KEEPER_CHECK_SECONDS: int(30, 1, 86_400),
   SESSION_KEEPER_CATCH_UP_SECONDS: int(300, 1, 86_400),
   WORKER_METRICS_PORT: int(9464, 0, 65535),
@@ -202,12 +284,29 @@ export interface Config {
   webhookToken: string;
   publicUrl: string;
   /** codecCorsOrigins is not in SPEC section 3: browser origins (the Temporal Web UI) allowed to call /codec. */
-  api: { port: number; keys: string[]; rateLimitPerMinute: number; codecCorsOrigins: string[] };
-  media: { storagePath: string; maxBytes: number };
+  /** Beyond SPEC section 3: codecCorsOrigins, codecRateLimitPerMinute, authFailuresPerMinute, trustedProxies. */
+  api: {
+    port: number;
+    /** API_KEYS with their scopes (an entry without scopes has them all). */
+    keys: ApiKeyConfig[];
+    rateLimitPerMinute: number;
+    codecCorsOrigins: string[];
+    codecRateLimitPerMinute: number;
+    /** Failed authentications a client address may make per minute before it is refused outright. */
+    authFailuresPerMinute: number;
+    /** Addresses/CIDRs of proxies whose X-Forwarded-For is believed; empty: the socket address counts. */
+    trustedProxies: string[];
+  };
+  /** Old webhook tokens still accepted during a rotation (WEBHOOK_TOKEN_PREVIOUS). */
+  previousWebhookTokens: string[];
+  /** retentionDays: media older than this is removed (MEDIA_RETENTION_DAYS); undefined keeps it. */
+  media: { storagePath: string; maxBytes: number; retentionDays?: number };
   ai: { provider: 'rules' | 'openai'; baseUrl?: string; apiKey?: string; model?: string; timeoutMs: number };
   quietWindowMs: number;
   deliveryTimeoutMs: number;
   clinicianAlertUrl?: string;
+  /** HMAC-SHA256 key of the signature header on outbound alerts (CLINICIAN_ALERT_SECRET). */
+  clinicianAlertSecret?: string;
   /** Not in SPEC section 3: how often the session keeper checks a healthy session and runs catch-up. */
   sessionKeeper: { checkMs: number; catchUpMs: number };
   /** Not in SPEC section 3: worker tuning, documented in the README. Metrics port 0 turns the exporter off. */
@@ -240,8 +339,51 @@ export function loadConfig(env: RawEnv): Config {
     if (production) throw new ConfigError(name, 'is required when NODE_ENV=production');
     return devDefault;
   };
-  const apiKeys = e.API_KEYS.length > 0 ? e.API_KEYS : production ? [] : [DEV_API_KEY];
+  const apiKeys: ApiKeyConfig[] = [];
+  for (const entry of e.API_KEYS.length > 0 ? e.API_KEYS : production ? [] : [DEV_API_KEY]) {
+    const parsedKey = parseApiKeyEntry(entry);
+    if (typeof parsedKey === 'string') throw new ConfigError('API_KEYS', parsedKey);
+    if (apiKeys.some((k) => k.key === parsedKey.key)) throw new ConfigError('API_KEYS', 'lists the same key twice');
+    apiKeys.push(parsedKey);
+  }
   if (apiKeys.length === 0) throw new ConfigError('API_KEYS', 'is required when NODE_ENV=production');
+  const webhookToken = required('WEBHOOK_TOKEN', e.WEBHOOK_TOKEN, DEV_WEBHOOK_TOKEN);
+  const wppconnectSecret = required('WPPCONNECT_SECRET_KEY', e.WPPCONNECT_SECRET_KEY, DEV_WPPCONNECT_SECRET);
+  if (production) {
+    // A well-known or short secret is as good as none on a server that holds patients' conversations.
+    const strong = (name: string, value: string, devValue?: string): void => {
+      if (value === devValue) throw new ConfigError(name, 'is the built-in development value (NODE_ENV=production)');
+      if (value.length < MIN_SECRET_LENGTH) {
+        throw new ConfigError(name, `is shorter than ${MIN_SECRET_LENGTH} characters (NODE_ENV=production)`);
+      }
+    };
+    strong('WEBHOOK_TOKEN', webhookToken, DEV_WEBHOOK_TOKEN);
+    for (const token of e.WEBHOOK_TOKEN_PREVIOUS) strong('WEBHOOK_TOKEN_PREVIOUS', token, DEV_WEBHOOK_TOKEN);
+    for (const { key } of apiKeys) strong('API_KEYS', key, DEV_API_KEY);
+    strong('WPPCONNECT_SECRET_KEY', wppconnectSecret, DEV_WPPCONNECT_SECRET);
+    if (e.TEMPORAL_PAYLOAD_KEY === undefined && !e.TEMPORAL_ALLOW_PLAINTEXT) {
+      throw new ConfigError(
+        'TEMPORAL_PAYLOAD_KEY',
+        'is required when NODE_ENV=production (or set TEMPORAL_ALLOW_PLAINTEXT=true to store payloads in clear)',
+      );
+    }
+    if (e.CLINICIAN_ALERT_URL !== undefined) {
+      if (e.CLINICIAN_ALERT_SECRET === undefined) {
+        throw new ConfigError(
+          'CLINICIAN_ALERT_SECRET',
+          'is required with CLINICIAN_ALERT_URL when NODE_ENV=production',
+        );
+      }
+      const alertUrl = new URL(e.CLINICIAN_ALERT_URL);
+      if (alertUrl.protocol === 'http:' && !isLocalHost(alertUrl.hostname)) {
+        throw new ConfigError(
+          'CLINICIAN_ALERT_URL',
+          'must be https: unless it points at the local host (NODE_ENV=production)',
+        );
+      }
+    }
+    if (e.CLINICIAN_ALERT_SECRET !== undefined) strong('CLINICIAN_ALERT_SECRET', e.CLINICIAN_ALERT_SECRET);
+  }
   if ((e.TEMPORAL_TLS_CERT === undefined) !== (e.TEMPORAL_TLS_KEY === undefined)) {
     throw new ConfigError('TEMPORAL_TLS_CERT', 'and TEMPORAL_TLS_KEY must be set together');
   }
@@ -265,20 +407,28 @@ export function loadConfig(env: RawEnv): Config {
     wppconnect: {
       url: e.WPPCONNECT_URL as string,
       sessions: e.WPPCONNECT_SESSION,
-      secretKey: required('WPPCONNECT_SECRET_KEY', e.WPPCONNECT_SECRET_KEY, DEV_WPPCONNECT_SECRET),
+      secretKey: wppconnectSecret,
       timeoutMs: Math.round(e.WPPCONNECT_TIMEOUT_SECONDS * 1000),
       maxRetries: e.WPPCONNECT_MAX_RETRIES,
       sendsPerSecond: e.WPPCONNECT_SENDS_PER_SECOND,
     },
-    webhookToken: required('WEBHOOK_TOKEN', e.WEBHOOK_TOKEN, DEV_WEBHOOK_TOKEN),
+    webhookToken,
+    previousWebhookTokens: e.WEBHOOK_TOKEN_PREVIOUS,
     publicUrl: e.PUBLIC_URL as string,
     api: {
       port: e.API_PORT,
       keys: apiKeys,
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       codecCorsOrigins: e.CODEC_CORS_ORIGINS,
+      codecRateLimitPerMinute: e.CODEC_RATE_LIMIT_PER_MINUTE,
+      authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+      trustedProxies: e.TRUSTED_PROXIES,
     },
-    media: { storagePath: e.MEDIA_STORAGE_PATH, maxBytes: e.MEDIA_MAX_BYTES },
+    media: {
+      storagePath: e.MEDIA_STORAGE_PATH,
+      maxBytes: e.MEDIA_MAX_BYTES,
+      ...(e.MEDIA_RETENTION_DAYS !== undefined ? { retentionDays: e.MEDIA_RETENTION_DAYS } : {}),
+    },
     ai: {
       provider: e.AI_PROVIDER,
       baseUrl: e.AI_BASE_URL,
@@ -289,6 +439,7 @@ export function loadConfig(env: RawEnv): Config {
     quietWindowMs: e.QUIET_WINDOW_MS,
     deliveryTimeoutMs: e.DELIVERY_TIMEOUT,
     clinicianAlertUrl: e.CLINICIAN_ALERT_URL,
+    clinicianAlertSecret: e.CLINICIAN_ALERT_SECRET,
     sessionKeeper: {
       checkMs: e.SESSION_KEEPER_CHECK_SECONDS * 1000,
       catchUpMs: e.SESSION_KEEPER_CATCH_UP_SECONDS * 1000,

@@ -239,6 +239,38 @@ export function createConversationRepository(sequelize: Sequelize): IConversatio
         );
       }),
 
+    async findMessagesWithMediaBefore({ before, limit }) {
+      const rows = await ConversationMessage.findAll({
+        where: { mediaPath: { [Op.ne]: null }, timestamp: { [Op.lt]: before } },
+        order: [
+          ['timestamp', 'ASC'],
+          ['id', 'ASC'],
+        ],
+        limit,
+      });
+      return rows.map(toMessageRecord);
+    },
+
+    markMediaRemoved: (session, messageId, mediaPath, removal) =>
+      write(async () => {
+        await sequelize.transaction(async (transaction) => {
+          // Only while the row still points at that file: a re-stored media is not forgotten by mistake.
+          const row = await ConversationMessage.findOne({
+            where: { session, messageId, mediaPath },
+            attributes: ['id', 'metadata'],
+            lock: dialect === 'sqlite' ? undefined : true,
+            transaction,
+          });
+          if (!row) return;
+          const metadata = parseMetadata(row.metadata);
+          const mediaRemoved = { at: removal.at.toISOString(), reason: removal.reason };
+          await ConversationMessage.update(
+            { mediaPath: null, metadata: JSON.stringify({ ...metadata, mediaRemoved }) },
+            { where: { id: row.id }, transaction },
+          );
+        });
+      }),
+
     async getHistory({ session, chatId, limit, before }) {
       const where: WhereOptions<ConversationMessage> = {
         chatId,

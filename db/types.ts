@@ -166,6 +166,18 @@ export interface IConversationRepository {
    * `flag` to Metadata.flags (e.g. flag "undelivered" after DELIVERY_TIMEOUT). No-op for unknown messages.
    */
   flagMessage(session: string, messageId: string, flag: string, reason: string): Promise<void>;
+  /** Messages whose media file is still kept, recorded before `before`, oldest first (MEDIA_RETENTION_DAYS). */
+  findMessagesWithMediaBefore(query: { before: Date; limit: number }): Promise<ConversationMessageRecord[]>;
+  /**
+   * After the media file was deleted: the row no longer points at it (mediaPath null) and says why in
+   * Metadata.mediaRemoved `{at, reason}`. No-op unless the row still points at `mediaPath`.
+   */
+  markMediaRemoved(
+    session: string,
+    messageId: string,
+    mediaPath: string,
+    removal: { at: Date; reason: string },
+  ): Promise<void>;
   /** Attaches stored media (path relative to MEDIA_STORAGE_PATH) to a recorded message. */
   setMessageMedia(session: string, messageId: string, mediaPath: string, mediaFilename: string): Promise<void>;
   /** Newest last. */

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -8,6 +8,7 @@ import path from 'node:path';
  *   inbound/   decoded patient media, named from a hash of (session, message id) + a MIME-derived extension
  *   outbound/  media other services asked us to send (POST /api/messages)
  *   qr/        the current QR code PNG of each WhatsApp session
+ * media/housekeeping.ts sweeps staging/ and outbound/ and, with MEDIA_RETENTION_DAYS, old inbound media.
  * Every name is generated here; nothing a patient or a caller sends becomes part of a path.
  */
 
@@ -67,6 +68,14 @@ export interface MediaStore {
   readOutbound(name: string): Promise<Buffer>;
   /** Removes an outbound file whose request was never accepted (Temporal unreachable). */
   discardOutbound(name: string): Promise<void>;
+  /**
+   * Housekeeping (media/housekeeping.ts): deletes what was last written before `before` in one area:
+   * `staging` files, `outbound` files, or `temporary` files left by interrupted writes (any folder).
+   * Returns how many files went.
+   */
+  sweep(area: 'staging' | 'outbound' | 'temporary', before: Date): Promise<number>;
+  /** Deletes stored inbound media by the path the database keeps; false when it was already gone. */
+  removeInbound(relativePath: string): Promise<boolean>;
   saveQr(session: string, png: Buffer): Promise<void>;
   /** null when no QR is stored for the session. */
   readQr(session: string): Promise<Buffer | null>;
@@ -116,6 +125,29 @@ export function safeDisplayFilename(name: string | undefined, fallbackExt: strin
 const STAGING_NAME_RE = /^[0-9a-f-]{36}\.b64$/;
 const OUTBOUND_NAME_RE = /^[0-9a-f-]{36}\.[a-z0-9]{1,5}$/;
 const SESSION_RE = /^[A-Za-z0-9_-]{1,40}$/;
+const INBOUND_PATH_RE = /^inbound\/[0-9a-f]{2}\/[0-9a-f]{32}\.[a-z0-9]{1,5}$/;
+const TEMPORARY_NAME_RE = /\.tmp$/;
+
+/** Files (not folders) directly in `folder` whose name passes `keep`, with their modification time. */
+async function filesIn(folder: string, keep: (name: string) => boolean): Promise<{ file: string; mtime: Date }[]> {
+  const entries = await readdir(folder, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw err;
+  });
+  const files: { file: string; mtime: Date }[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile() || !keep(entry.name)) continue;
+    const file = path.join(folder, entry.name);
+    const info = await stat(file).catch(() => null);
+    if (info !== null) files.push({ file, mtime: info.mtime });
+  }
+  return files;
+}
+
+async function subfolders(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isDirectory()).map((e) => path.join(folder, e.name));
+}
 
 export function createMediaStore(opts: { root: string; maxBytes: number }): MediaStore {
   const root = path.resolve(opts.root);
@@ -212,6 +244,33 @@ export function createMediaStore(opts: { root: string; maxBytes: number }): Medi
     async discardOutbound(name) {
       if (!OUTBOUND_NAME_RE.test(name)) return;
       await rm(path.join(dir('outbound'), name), { force: true });
+    },
+
+    async sweep(area, before) {
+      let candidates: { file: string; mtime: Date }[];
+      if (area === 'temporary') {
+        const folders = [dir('staging'), dir('outbound'), dir('inbound'), ...(await subfolders(dir('inbound')))];
+        candidates = (await Promise.all(folders.map((f) => filesIn(f, (n) => TEMPORARY_NAME_RE.test(n))))).flat();
+      } else {
+        const pattern = area === 'staging' ? STAGING_NAME_RE : OUTBOUND_NAME_RE;
+        candidates = await filesIn(dir(area), (n) => pattern.test(n));
+      }
+      let removed = 0;
+      for (const { file, mtime } of candidates) {
+        if (mtime >= before) continue;
+        await rm(file, { force: true });
+        removed += 1;
+      }
+      return removed;
+    },
+
+    async removeInbound(relativePath) {
+      const normalised = relativePath.split(path.sep).join('/');
+      if (!INBOUND_PATH_RE.test(normalised)) throw new MediaError('MEDIA_INVALID', 'not a stored inbound media path');
+      const file = path.join(root, ...normalised.split('/'));
+      const existed = (await stat(file).catch(() => null)) !== null;
+      await rm(file, { force: true });
+      return existed;
     },
 
     async saveQr(session, png) {

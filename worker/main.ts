@@ -8,6 +8,7 @@ import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@tempor
 import { createActivities, createSendQueueActivities } from '../activities';
 import { loadConfigOrExit } from '../config/config';
 import { openDatabase } from '../db';
+import { startMediaHousekeeping } from '../media/housekeeping';
 import { createMediaStore } from '../media/store';
 import { createLogger, LogEvent } from '../observability/logger';
 import { connectionOptionsFor, createTemporalClient } from '../temporal/connection';
@@ -115,10 +116,20 @@ async function main(): Promise<void> {
     }
   }
 
+  // Sweeps orphaned staging files and applies MEDIA_RETENTION_DAYS (see media/housekeeping.ts for why here).
+  const housekeeping = startMediaHousekeeping({
+    repo: db.repo,
+    mediaStore,
+    retentionDays: config.media.retentionDays,
+    logger,
+  });
+
   try {
     await running;
     logger.info('worker stopped');
   } finally {
+    housekeeping.stop();
+    await housekeeping.idle();
     await Promise.allSettled([db.close(), connection.close(), client.connection.close()]);
   }
 }

@@ -239,8 +239,49 @@ export const contactPnLidResponseSchema = z.looseObject({
 
 const session = z.string().optional();
 
+/**
+ * Webhook bodies are bounded more tightly than REST answers: they come from outside, and every id ends up
+ * in the database, in workflow ids and in logs. Message ids (`false_<chat>_<hex>[_<participant>]`) and
+ * Wids (`5511999990001@c.us`, `…@g.us`, `…@lid`) are short runs of letters, digits and `@._:+-`; message
+ * times are Unix seconds between 1970 and 2100 (a time of 1e300 once answered 500).
+ */
+export const WEBHOOK_ID_MAX_LENGTH = 200;
+export const WEBHOOK_WID_MAX_LENGTH = 100;
+export const WEBHOOK_MAX_EPOCH_SECONDS = 4_102_444_800;
+const ID_CHARACTERS = /^[A-Za-z0-9@._:+-]+$/;
+const boundedId = (max: number) =>
+  z.string().min(1).max(max).regex(ID_CHARACTERS, 'must be letters, digits and @._:+- only');
+const webhookWid = z.union([
+  boundedId(WEBHOOK_WID_MAX_LENGTH),
+  z.looseObject({ _serialized: boundedId(WEBHOOK_WID_MAX_LENGTH) }),
+]);
+const webhookMsgKey = z.union([
+  boundedId(WEBHOOK_ID_MAX_LENGTH),
+  z.looseObject({
+    fromMe: z.boolean(),
+    remote: webhookWid,
+    id: boundedId(WEBHOOK_ID_MAX_LENGTH),
+    _serialized: boundedId(WEBHOOK_ID_MAX_LENGTH),
+  }),
+]);
+const epochSeconds = z.number().int().min(0).max(WEBHOOK_MAX_EPOCH_SECONDS);
+const webhookMessageFields = {
+  ...messageFields,
+  id: boundedId(WEBHOOK_ID_MAX_LENGTH),
+  from: webhookWid,
+  to: webhookWid.nullish(),
+  author: webhookWid.nullish(),
+  chatId: webhookWid.optional(),
+  type: z.string().min(1).max(64),
+  mimetype: z.string().max(200).nullish(),
+  t: epochSeconds.optional(),
+  timestamp: epochSeconds.optional(),
+  sender: contactSchema.extend({ id: webhookWid }).nullish(),
+  quotedMsgId: boundedId(WEBHOOK_ID_MAX_LENGTH).nullish(),
+};
+
 function messageEvent<E extends string>(event: E) {
-  return z.looseObject({ event: z.literal(event), session, ...messageFields });
+  return z.looseObject({ event: z.literal(event), session, ...webhookMessageFields });
 }
 export const onMessageEventSchema = messageEvent('onmessage');
 export const onSelfMessageEventSchema = messageEvent('onselfmessage');
@@ -250,12 +291,12 @@ export const unreadMessagesEventSchema = messageEvent('unreadmessages');
 export const onAckEventSchema = z.looseObject({
   event: z.literal('onack'),
   session,
-  id: msgKeySchema,
-  ack: z.number(),
-  from: widSchema.optional(),
-  to: widSchema.optional(),
-  type: z.string().optional(),
-  t: z.number().optional(),
+  id: webhookMsgKey,
+  ack: z.number().int().min(-10).max(10),
+  from: webhookWid.optional(),
+  to: webhookWid.optional(),
+  type: z.string().max(64).optional(),
+  t: epochSeconds.optional(),
 });
 export const statusFindEventSchema = z.looseObject({ event: z.literal('status-find'), session, status: z.string() });
 export const qrcodeEventSchema = z.looseObject({

@@ -86,6 +86,22 @@ export function mapError(err: unknown): Mapped {
   return { status: 500, body: body('INTERNAL_ERROR', 'internal error') };
 }
 
+/**
+ * What a 5xx log line says about the error. A database error's message and SQL can quote what the user
+ * sent (`invalid input syntax for type integer: "…"`, a failing value, the statement with its
+ * replacements), so only its class and the driver's error code are kept. Other errors (Temporal, the
+ * file system) describe the failure, not the request: name and message, clipped.
+ */
+export function describeForLog(err: unknown): { errName?: string; errCode?: string; errMessage?: string } {
+  const e = err as { name?: unknown; message?: unknown; parent?: { code?: unknown }; original?: { code?: unknown } };
+  const errName = typeof e?.name === 'string' ? e.name : undefined;
+  if (err instanceof SequelizeBaseError) {
+    const code = e.parent?.code ?? e.original?.code;
+    return { errName, ...(typeof code === 'string' || typeof code === 'number' ? { errCode: String(code) } : {}) };
+  }
+  return { errName, ...(typeof e?.message === 'string' ? { errMessage: e.message.slice(0, 300) } : {}) };
+}
+
 export function errorHandler(logger: Logger): Middleware {
   return async (ctx: Context, next) => {
     try {
@@ -96,15 +112,12 @@ export function errorHandler(logger: Logger): Middleware {
       ctx.body = mapped.body;
       for (const [name, value] of Object.entries(mapped.headers ?? {})) ctx.set(name, value);
       if (mapped.status >= 500) {
-        const e = err as Error;
-        // Name and message only: Sequelize/Temporal messages describe the failure, not the request data.
         logger.error(
           {
             event: LogEvent.ApiError,
             requestId: stateOf(ctx).requestId,
             route: stateOf(ctx).route,
-            errName: e?.name,
-            errMessage: e?.message,
+            ...describeForLog(err),
             code: mapped.body.error.code,
           },
           'request failed',

@@ -3,12 +3,14 @@ import { AppError } from '../errors';
 import { stateOf } from '../route';
 
 /**
- * Token bucket per (API key, client address): RATE_LIMIT_PER_MINUTE requests a minute, refilled
- * continuously. In memory, so the limit is per API process: N replicas allow N times as much.
+ * Token bucket per identity: `perMinute` requests a minute, refilled continuously. In memory, so the limit
+ * is per API process: N replicas allow N times as much.
  */
 export interface RateLimiter {
   /** Seconds to wait before retrying, or 0 when the request may go ahead (and is counted). */
   take(identity: string): number;
+  /** Seconds until `take` would let the identity through, without counting anything. */
+  wait(identity: string): number;
 }
 
 interface Bucket {
@@ -29,7 +31,14 @@ export function createRateLimiter(perMinute: number, now: () => number = Date.no
       refill(bucket, at);
       if (bucket.tokens >= perMinute) buckets.delete(key);
     }
+    // Still full (many identities, all busy): drop the oldest, so memory stays bounded whatever arrives.
+    for (const key of buckets.keys()) {
+      if (buckets.size < maxBuckets) break;
+      buckets.delete(key);
+    }
   };
+  const secondsUntilToken = (bucket: Bucket): number =>
+    bucket.tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - bucket.tokens) / ratePerMs / 1000));
 
   return {
     take(identity) {
@@ -41,28 +50,29 @@ export function createRateLimiter(perMinute: number, now: () => number = Date.no
         buckets.set(identity, bucket);
       }
       refill(bucket, at);
-      if (bucket.tokens >= 1) {
-        bucket.tokens -= 1;
-        return 0;
-      }
-      return Math.max(1, Math.ceil((1 - bucket.tokens) / ratePerMs / 1000));
+      const wait = secondsUntilToken(bucket);
+      if (wait === 0) bucket.tokens -= 1;
+      return wait;
+    },
+    wait(identity) {
+      const bucket = buckets.get(identity);
+      if (bucket === undefined) return 0;
+      refill(bucket, now());
+      return secondsUntilToken(bucket);
     },
   };
 }
 
+export const tooManyRequests = (code: string, message: string, retryAfter: number): AppError =>
+  new AppError(429, code, message, { retryAfterSeconds: retryAfter }, { 'Retry-After': String(retryAfter) });
+
+/** Counts the request against (API key, client address); 429 with Retry-After once the bucket is empty. */
 export function rateLimit(limiter: RateLimiter): Middleware {
   return async (ctx, next) => {
-    const identity = `${stateOf(ctx).apiKeyId ?? 'anonymous'}|${ctx.ip}`;
-    const retryAfter = limiter.take(identity);
-    if (retryAfter > 0) {
-      throw new AppError(
-        429,
-        'RATE_LIMITED',
-        `too many requests; retry in ${retryAfter} s`,
-        { retryAfterSeconds: retryAfter },
-        { 'Retry-After': String(retryAfter) },
-      );
-    }
+    const state = stateOf(ctx);
+    const retryAfter = limiter.take(`${state.apiKeyId ?? 'anonymous'}|${state.clientAddress ?? ctx.ip}`);
+    if (retryAfter > 0)
+      throw tooManyRequests('RATE_LIMITED', `too many requests; retry in ${retryAfter} s`, retryAfter);
     await next();
   };
 }

@@ -59,6 +59,7 @@ export function conversationRoutes({ deps, gateway }: RouteContext): RouteDef[] 
       path: '/api/conversations',
       tag: 'conversations',
       auth: 'api-key',
+      scope: 'read',
       summary: 'Recent chat sessions, most recent first',
       request: { query: recentConversationsQuery },
       responses: {
@@ -75,6 +76,7 @@ export function conversationRoutes({ deps, gateway }: RouteContext): RouteDef[] 
       path: '/api/conversations/:chatId/messages',
       tag: 'conversations',
       auth: 'api-key',
+      scope: 'read',
       summary: 'Message history of a chat, newest last',
       request: { params: chatParams, query: historyQuery },
       responses: { 200: { description: 'History', schema: historyResponseSchema }, ...errors },
@@ -95,6 +97,7 @@ export function conversationRoutes({ deps, gateway }: RouteContext): RouteDef[] 
       path: '/api/conversations/:chatId/stats',
       tag: 'conversations',
       auth: 'api-key',
+      scope: 'read',
       summary: 'Counts by direction/type/status, first/last message, response-time median and p90',
       request: { params: chatParams },
       responses: { 200: { description: 'Statistics', schema: statsResponseSchema }, ...errors },
@@ -108,6 +111,7 @@ export function conversationRoutes({ deps, gateway }: RouteContext): RouteDef[] 
       path: '/api/conversations/:chatId/patient',
       tag: 'conversations',
       auth: 'api-key',
+      scope: 'admin',
       summary: 'Link the chat to a patient record',
       request: { params: chatParams, query: optionalSessionQuery, body: linkPatientBody },
       responses: {
@@ -129,6 +133,7 @@ export function conversationRoutes({ deps, gateway }: RouteContext): RouteDef[] 
         path: `/api/conversations/:chatId/${action}`,
         tag: 'conversations',
         auth: 'api-key',
+        scope: 'admin',
         summary:
           action === 'handoff'
             ? 'A human takes the chat over: the assistant stops replying'

@@ -23,6 +23,7 @@ export function messageRoutes({ deps, gateway, metrics }: RouteContext): RouteDe
     path: '/api/messages',
     tag: 'messages',
     auth: 'api-key',
+    scope: 'send',
     summary: 'Send a text, image or document to a chat',
     description:
       'Idempotent by Idempotency-Key (per API key): a replay with the same body answers 200 with the same ' +
@@ -102,6 +103,7 @@ export function messageRoutes({ deps, gateway, metrics }: RouteContext): RouteDe
     path: '/api/messages/:requestId',
     tag: 'messages',
     auth: 'api-key',
+    scope: 'send',
     summary: 'Status of an outbound request: pending, sent, delivered, read or failed (+ reason)',
     request: { params: requestIdParams },
     responses: {

@@ -1,17 +1,45 @@
+import type { Context } from 'koa';
 import { z } from 'zod';
-import { defineRoute, type RouteDef } from '../route';
-import { livenessSchema, readinessSchema } from '../schemas/operations';
+import { defineRoute, type RouteDef, stateOf } from '../route';
+import { errorBodySchema } from '../schemas/common';
+import { livenessSchema, readinessSchema, type CheckReason } from '../schemas/operations';
 import type { RouteContext } from './context';
 
 const READY_CHECK_TIMEOUT_MS = 3000;
+/** Orchestrators, load balancers and anyone on the network may poll: the checks run at most this often. */
+export const READY_CACHE_MS = 5000;
 
-type Check = { status: 'up' | 'down'; error?: string };
+interface Check {
+  status: 'up' | 'down';
+  reason?: CheckReason;
+}
+interface SessionCheck extends Check {
+  state: string;
+}
+interface Readiness {
+  ready: boolean;
+  checks: {
+    database: Check;
+    temporal: Check;
+    wppconnect: Check & { sessions: Record<string, SessionCheck> };
+  };
+}
 
-async function probe(fn: () => Promise<unknown>): Promise<Check> {
+class NotReady extends Error {
+  constructor(
+    readonly reason: CheckReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Runs one check under a deadline; the error text goes to the log, never into the answer. */
+async function probe(fn: () => Promise<unknown>, onDown: (error: string) => void): Promise<Check> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`no answer within ${READY_CHECK_TIMEOUT_MS} ms`)),
+      () => reject(new NotReady('timeout', `no answer within ${READY_CHECK_TIMEOUT_MS} ms`)),
       READY_CHECK_TIMEOUT_MS,
     );
   });
@@ -19,38 +47,87 @@ async function probe(fn: () => Promise<unknown>): Promise<Check> {
     await Promise.race([fn(), timeout]);
     return { status: 'up' };
   } catch (err) {
-    return { status: 'down', error: (err as Error).message?.slice(0, 200) ?? 'failed' };
+    onDown((err as Error)?.message ?? String(err));
+    return { status: 'down', reason: err instanceof NotReady ? err.reason : 'error' };
   } finally {
     clearTimeout(timer);
   }
 }
 
-/** /health/live, /health/ready and /metrics: no API key (scraped by orchestrators). */
+/**
+ * /health/live, /health/ready and /metrics: no API key needed (scraped by orchestrators). Without a key
+ * /health/ready answers only ready or not; a key with the admin scope also sees each check (up/down, a
+ * reason code and each session's state), never an error's text: that goes to the log.
+ */
 export function operationsRoutes({ deps, gateway, metrics }: RouteContext): RouteDef[] {
-  const { repo, config } = deps;
+  const { repo, config, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const lastDown = new Map<string, string>();
+  const report = (component: string) => (error: string) => {
+    // One warning per component and distinct error, not one per poll.
+    if (lastDown.get(component) === error) return;
+    lastDown.set(component, error);
+    logger.warn({ component, errMessage: error.slice(0, 300) }, 'readiness check down');
+  };
+  const recovered = (component: string, check: Check) => {
+    if (check.status === 'up') lastDown.delete(component);
+    return check;
+  };
 
-  const wppconnect = async () => {
-    const sessions: Record<string, { status: 'up' | 'down'; state: string }> = {};
-    const errors: string[] = [];
-    await Promise.all(
-      config.wppconnect.sessions.map(async (session) => {
-        let state = 'UNKNOWN';
-        const check = await probe(async () => {
-          const status = await gateway.sessionStatus(session);
-          if (status === null) throw new Error('session keeper not running');
-          state = status.state;
-          if (status.state !== 'CONNECTED') throw new Error(`session is ${status.state}`);
-        });
-        sessions[session] = { status: check.status, state };
-        if (check.error) errors.push(`${session}: ${check.error}`);
-      }),
+  const sessionCheck = async (session: string): Promise<SessionCheck> => {
+    let state = 'UNKNOWN';
+    const check = await probe(
+      async () => {
+        const status = await gateway.sessionStatus(session);
+        if (status === null) throw new NotReady('not-running', 'session keeper not running');
+        state = status.state;
+        // The keeper may flag a session stuck in a non-final state past its deadline (issue 12).
+        if ((status as { stuck?: boolean }).stuck === true) {
+          throw new NotReady('stuck', `session stuck in ${status.state}: ${status.lastError ?? ''}`);
+        }
+        if (status.state !== 'CONNECTED') throw new NotReady('state', `session is ${status.state}`);
+      },
+      report(`wppconnect:${session}`),
     );
-    const down = Object.values(sessions).some((s) => s.status === 'down');
-    return {
-      status: down ? ('down' as const) : ('up' as const),
-      ...(down ? { error: errors.join('; ') } : {}),
+    return { ...recovered(`wppconnect:${session}`, check), state };
+  };
+
+  const compute = async (): Promise<Readiness> => {
+    const [database, temporal, sessionList] = await Promise.all([
+      probe(() => repo.ping(), report('database')),
+      probe(() => gateway.ping(), report('temporal')),
+      Promise.all(config.wppconnect.sessions.map(async (s) => [s, await sessionCheck(s)] as const)),
+    ]);
+    const sessions = Object.fromEntries(sessionList);
+    const sessionsUp = sessionList.every(([, s]) => s.status === 'up');
+    const wppconnect = {
+      ...(sessionsUp ? { status: 'up' as const } : { status: 'down' as const, reason: 'session' as const }),
       sessions,
     };
+    return {
+      ready: database.status === 'up' && temporal.status === 'up' && sessionsUp,
+      checks: {
+        database: recovered('database', database),
+        temporal: recovered('temporal', temporal),
+        wppconnect,
+      },
+    };
+  };
+
+  // Concurrent polls share one computation; a result serves everyone for READY_CACHE_MS.
+  let cached: { at: number; result: Promise<Readiness> } | undefined;
+  const readiness = (): Promise<Readiness> => {
+    const at = now();
+    if (cached === undefined || at - cached.at >= READY_CACHE_MS) cached = { at, result: compute() };
+    return cached.result;
+  };
+
+  const answerReady = async (ctx: Context): Promise<void> => {
+    const { ready, checks } = await readiness();
+    const detailed = (stateOf(ctx).apiKeyScopes ?? []).includes('admin');
+    ctx.status = ready ? 200 : 503;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { status: ready ? 'ready' : 'not-ready', ...(detailed ? { checks } : {}) };
   };
 
   return [
@@ -72,24 +149,19 @@ export function operationsRoutes({ deps, gateway, metrics }: RouteContext): Rout
       method: 'get',
       path: '/health/ready',
       tag: 'operations',
-      auth: 'none',
+      auth: 'optional-api-key',
       rateLimited: false,
-      summary: 'Database, Temporal and each WhatsApp session, each reported; 503 when one is down',
+      summary: 'Ready or not (503): the database, Temporal and every WhatsApp session are up',
+      description:
+        `Checked at most every ${READY_CACHE_MS / 1000} s. Without an API key the answer is only the status; ` +
+        'a key with the admin scope also gets each check (up/down, a reason code, the session states).',
       request: {},
       responses: {
         200: { description: 'Ready', schema: readinessSchema },
+        401: { description: 'An API key was presented and is wrong', schema: errorBodySchema },
         503: { description: 'Something is down', schema: readinessSchema },
       },
-      async handler(ctx) {
-        const [database, temporal, sessions] = await Promise.all([
-          probe(() => repo.ping()),
-          probe(() => gateway.ping()),
-          wppconnect(),
-        ]);
-        const ready = database.status === 'up' && temporal.status === 'up' && sessions.status === 'up';
-        ctx.status = ready ? 200 : 503;
-        ctx.body = { status: ready ? 'ready' : 'not-ready', checks: { database, temporal, wppconnect: sessions } };
-      },
+      handler: answerReady,
     }),
     defineRoute({
       method: 'get',

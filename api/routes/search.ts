@@ -10,6 +10,7 @@ export function searchRoutes({ deps }: RouteContext): RouteDef[] {
       path: '/api/search',
       tag: 'conversations',
       auth: 'api-key',
+      scope: 'read',
       summary: 'Full-text search over message content',
       request: { query: searchQuery },
       responses: {

@@ -22,6 +22,7 @@ export function sessionRoutes({ deps, gateway }: RouteContext): RouteDef[] {
       path: '/api/sessions/:session',
       tag: 'sessions',
       auth: 'api-key',
+      scope: 'admin',
       summary: 'Session keeper status: state, since, last check, restarts, QR available',
       request: { params: sessionParams },
       responses: { 200: { description: 'Status', schema: keeperStatusSchema }, ...errors },
@@ -38,6 +39,7 @@ export function sessionRoutes({ deps, gateway }: RouteContext): RouteDef[] {
       path: '/api/sessions/:session/qr',
       tag: 'sessions',
       auth: 'api-key',
+      scope: 'admin',
       summary: 'The current QR code to link the WhatsApp number (404 when none)',
       request: { params: sessionParams },
       responses: {
@@ -61,6 +63,7 @@ export function sessionRoutes({ deps, gateway }: RouteContext): RouteDef[] {
       path: '/api/sessions/:session/restart',
       tag: 'sessions',
       auth: 'api-key',
+      scope: 'admin',
       summary: 'Ask the session keeper to restart the WhatsApp session',
       request: { params: sessionParams },
       responses: { 202: { description: 'Requested', schema: restartResponseSchema }, ...errors },

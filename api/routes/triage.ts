@@ -10,6 +10,7 @@ export function triageRoutes({ deps }: RouteContext): RouteDef[] {
       path: '/api/triage',
       tag: 'triage',
       auth: 'api-key',
+      scope: 'read',
       summary: "The assistant's assessment of a text (nothing is sent or stored), for clinicians to try the engine",
       request: { body: triageBody },
       responses: {

@@ -13,6 +13,22 @@ export const errorBodySchema = z
   })
   .meta({ id: 'Error', description: 'Every error answer' });
 
+/**
+ * Control characters (C0, DEL, C1). A NUL cannot be stored in PostgreSQL text and none of them belongs in
+ * a search, a name or an id; multi-line text keeps tab, line feed and carriage return.
+ */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTROL_CHARACTERS_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+/** A one-line string: no control characters at all. */
+export const singleLine = (schema: z.ZodString) =>
+  schema.refine((v) => !CONTROL_CHARACTERS.test(v), { message: 'must not contain control characters' });
+/** Free text: no control characters but tab and line breaks. */
+export const multiLine = (schema: z.ZodString) =>
+  schema.refine((v) => !CONTROL_CHARACTERS_BUT_LINES.test(v), {
+    message: 'must not contain control characters other than tab and line breaks',
+  });
+
 export const SESSION_NAME = /^[A-Za-z0-9_-]{1,40}$/;
 export const sessionName = z.string().regex(SESSION_NAME, 'must be a session name (letters, digits, _ or -)');
 

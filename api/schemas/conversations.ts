@@ -7,6 +7,7 @@ import {
   messageRecordSchema,
   MESSAGE_TYPES,
   sessionName,
+  singleLine,
 } from './common';
 
 export const recentConversationsQuery = z.object({
@@ -43,12 +44,14 @@ export const statsResponseSchema = z
   })
   .meta({ id: 'ChatStats' });
 
-export const linkPatientBody = z.strictObject({ patientId: z.string().trim().min(1).max(100) });
+export const linkPatientBody = z.strictObject({ patientId: singleLine(z.string().trim().min(1).max(100)) });
 export const linkPatientResponse = z.object({ session: z.string(), chatId: z.string(), patientId: z.string() });
 
 export const handoffBody = z
   .strictObject({
-    by: z.string().trim().min(1).max(100).optional().meta({ description: 'Who acts (default: the API key)' }),
+    by: singleLine(z.string().trim().min(1).max(100))
+      .optional()
+      .meta({ description: 'Who acts (default: the API key)' }),
   })
   .optional();
 export const handoffResponse = z.object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { toRecipientFields } from '../../wppconnect/ids';
-import { sessionName } from './common';
+import { multiLine, sessionName, singleLine } from './common';
 
 export const idempotencyHeaders = z.object({
   'idempotency-key': z
@@ -19,16 +19,28 @@ export const sendMessageBodySchema = z
       .max(64)
       .meta({ description: 'Phone digits with country code, or a full chat id', example: '5511999990001' }),
     type: z.enum(['text', 'image', 'document']),
-    text: z.string().min(1).max(4096).optional(),
-    caption: z.string().max(1024).optional(),
-    filename: z.string().min(1).max(200).optional(),
+    text: multiLine(z.string().min(1).max(4096)).optional(),
+    caption: multiLine(z.string().max(1024)).optional(),
+    filename: singleLine(z.string().min(1).max(200)).optional(),
     mediaBase64: z
       .string()
       .min(1)
       .optional()
       .meta({ description: 'File content: bare base64 or a data: URI (image and document)' }),
-    mimetype: z.string().min(3).max(100).optional().meta({ description: 'Detected from the data when omitted' }),
+    mimetype: singleLine(z.string().min(3).max(100))
+      .optional()
+      .meta({ description: 'Detected from the data when omitted' }),
     session: sessionName.optional().meta({ description: 'WhatsApp session to send from; default the first one' }),
+    as: z
+      .enum(['system', 'human'])
+      .optional()
+      .meta({ description: 'human: a person of the clinic writes it (needs senderName); default system' }),
+    senderName: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .meta({ description: 'The person writing, shown in the history (with "as": "human")' }),
   })
   .superRefine((body, ctx) => {
     if (toRecipientFields(body.to) === null) {
@@ -44,6 +56,9 @@ export const sendMessageBodySchema = z
     if (body.type !== 'text' && body.mediaBase64 === undefined) {
       ctx.addIssue({ code: 'custom', path: ['mediaBase64'], message: `is required when type is ${body.type}` });
     }
+    if (body.as === 'human' && body.senderName === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['senderName'], message: 'is required when "as" is "human"' });
+    }
     if (body.type === 'text' && (body.mediaBase64 !== undefined || body.caption !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['type'], message: 'text messages carry no media or caption' });
     }
@@ -54,7 +69,7 @@ export type SendMessageBody = z.infer<typeof sendMessageBodySchema>;
 export const sendMessageResponseSchema = z
   .object({
     requestId: z.string(),
-    workflowId: z.string().meta({ description: 'The outbound workflow that sends the message' }),
+    workflowId: z.string().meta({ description: "The chat's conversation workflow, which sends it in its turn" }),
     duplicate: z.literal(true).optional().meta({ description: 'Present on replays of an Idempotency-Key' }),
   })
   .meta({ id: 'SendMessageResponse' });

@@ -1,8 +1,18 @@
 import { z } from 'zod';
-import { chatIdSchema, isoDateTime, limitParam, MESSAGE_TYPES, messageRecordSchema, SENDER_TYPES } from './common';
+import {
+  chatIdSchema,
+  isoDateTime,
+  limitParam,
+  MESSAGE_TYPES,
+  messageRecordSchema,
+  SENDER_TYPES,
+  singleLine,
+} from './common';
 
 export const searchQuery = z.object({
-  q: z.string().trim().min(1).max(200).meta({ description: 'Words to find in message content' }),
+  q: singleLine(z.string().trim().min(1).max(200)).meta({
+    description: 'Words to find in message content ("quoted phrases" kept together); no control characters',
+  }),
   chatId: chatIdSchema.optional(),
   senderType: z.enum(SENDER_TYPES).optional(),
   messageType: z.enum(MESSAGE_TYPES).optional(),

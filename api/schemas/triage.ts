@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { TRIAGE_LEVELS } from '../../triage/types';
-import { isoDateTime } from './common';
+import { isoDateTime, multiLine } from './common';
 
 export const triageBody = z
   .strictObject({
-    text: z.string().trim().min(1).max(4000),
+    text: multiLine(z.string().trim().min(1).max(4000)),
     history: z
       .array(
         z.strictObject({
           role: z.enum(['patient', 'assistant']),
-          text: z.string().min(1).max(4000),
+          text: multiLine(z.string().min(1).max(4000)),
           at: isoDateTime.optional(),
         }),
       )

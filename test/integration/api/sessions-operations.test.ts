@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { READY_CACHE_MS } from '../../../api/routes/operations';
 import { bundleWorkflows, createDevServerEnv, TEMPORAL_TEST_TIMEOUT_MS } from '../../helpers/temporal';
 import { API_KEY, type ApiEnv, sample, SESSION, signalsOf, startApi, WEBHOOK_TOKEN } from './support/api-env';
 import type { Json } from '../../unit/api/support/http';
@@ -16,13 +17,18 @@ let running: Promise<void>;
 const auth = { authorization: `Bearer ${API_KEY}` };
 const KEEPER = `session-keeper:${SESSION}`;
 const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(32, 3)]);
+/** The app's clock: readiness is computed at most once per READY_CACHE_MS, so tests move it past that. */
+let clock = Date.now();
+const nextReadiness = () => {
+  clock += READY_CACHE_MS;
+};
 
 beforeAll(async () => {
   [testEnv, bundle] = await Promise.all([
     createDevServerEnv(),
     bundleWorkflows(path.join(__dirname, 'support', 'keeper-workflow.ts')),
   ]);
-  api = await startApi(testEnv);
+  api = await startApi(testEnv, {}, undefined, { now: () => clock });
   worker = await Worker.create({
     connection: testEnv.nativeConnection,
     namespace: testEnv.namespace ?? 'default',
@@ -83,8 +89,12 @@ describe('sessions', () => {
     expect(Buffer.from(await res.arrayBuffer()).equals(PNG)).toBe(true);
   });
 
-  it('/health/ready is 503 while the session is not CONNECTED, and names why', async () => {
-    const res = await api.server.request('GET', '/health/ready');
+  it('/health/ready is 503 while the session is not CONNECTED; only an admin key learns why', async () => {
+    nextReadiness();
+    const anonymous = await api.server.request('GET', '/health/ready');
+    expect(anonymous.status).toBe(503);
+    expect(anonymous.body).toEqual({ status: 'not-ready' });
+    const res = await api.server.request('GET', '/health/ready', { headers: auth });
     expect(res.status).toBe(503);
     expect(res.body).toEqual({
       status: 'not-ready',
@@ -93,8 +103,8 @@ describe('sessions', () => {
         temporal: { status: 'up' },
         wppconnect: {
           status: 'down',
-          error: `${SESSION}: session is QRCODE`,
-          sessions: { [SESSION]: { status: 'down', state: 'QRCODE' } },
+          reason: 'session',
+          sessions: { [SESSION]: { status: 'down', reason: 'state', state: 'QRCODE' } },
         },
       },
     });
@@ -105,7 +115,8 @@ describe('sessions', () => {
       json: sample('webhook-status-find.json'),
     });
     expect(hook.status).toBe(200);
-    const ready = await api.server.request('GET', '/health/ready');
+    nextReadiness();
+    const ready = await api.server.request('GET', '/health/ready', { headers: auth });
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({
       status: 'ready',
@@ -143,10 +154,13 @@ describe('sessions', () => {
       expect([status.status, status.body.error.code]).toEqual([503, 'TEMPORAL_UNAVAILABLE']);
       const restart = await down.server.request('POST', `/api/sessions/${SESSION}/restart`, { headers: auth });
       expect(restart.status).toBe(503);
-      const ready = await down.server.request('GET', '/health/ready');
+      const ready = await down.server.request('GET', '/health/ready', { headers: auth });
       expect(ready.status).toBe(503);
       expect(ready.body.checks.database).toEqual({ status: 'up' });
-      expect(ready.body.checks.temporal.status).toBe('down');
+      expect(ready.body.checks.temporal).toEqual({
+        status: 'down',
+        reason: expect.stringMatching(/^(error|timeout)$/),
+      });
       expect((await down.server.request('GET', '/health/live')).status).toBe(200);
     } finally {
       await down.close();
@@ -173,7 +187,9 @@ describe('payload encryption (TEMPORAL_PAYLOAD_KEY)', () => {
       namespace: secure.config.temporal.namespace,
       execution: { workflowId: res.body.workflowId },
     });
-    const payload = raw.history!.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+    // The message travels in the inboundMessage signal that signal-with-start delivered.
+    const signalled = raw.history!.events!.find((e) => e.workflowExecutionSignaledEventAttributes)!;
+    const payload = signalled.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!;
     expect(Buffer.from(payload.metadata!.encoding!).toString()).toBe('binary/encrypted');
     expect(Buffer.from(payload.data!).includes(Buffer.from('Gostaria de agendar'))).toBe(false);
     expect(Buffer.from(payload.data!).includes(Buffer.from('agendar'))).toBe(false);

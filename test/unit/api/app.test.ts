@@ -283,9 +283,11 @@ describe('/metrics', () => {
       http_request_duration_seconds: 'HISTOGRAM',
       webhook_events_total: 'COUNTER',
       duplicates_total: 'COUNTER',
-      workflow_starts_total: 'COUNTER',
+      workflow_signals_total: 'COUNTER',
     });
-    expect(res.text).toContain('webhook_events_total{event="onpresencechanged",outcome="ignored"}');
+    // Events we do not act on share one label: their names come from outside.
+    expect(res.text).toContain('webhook_events_total{event="other",outcome="ignored"}');
+    expect(res.text).not.toContain('onpresencechanged');
     expect(res.text).toContain('route="/api/webhook/:token"');
   });
 });

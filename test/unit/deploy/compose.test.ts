@@ -51,14 +51,16 @@ function configVariables(): string[] {
   return [...block.matchAll(/^ {2}([A-Z][A-Z0-9_]*):/gm)].map((m) => m[1] ?? '');
 }
 
-/** What an operator fills in: the variables the compose file marks as required. */
+/** What an operator fills in: the variables the compose file marks as required (production wants 32+ characters). */
 const REQUIRED_FOR_COMPOSE: Record<string, string> = {
   APP_DB_PASSWORD: 'app-db-secret',
   TEMPORAL_DB_PASSWORD: 'temporal-db-secret',
-  WPPCONNECT_SECRET_KEY: 'wpp-secret',
-  WEBHOOK_TOKEN: 'webhook-secret',
-  API_KEYS: 'key-one,key-two',
+  WPPCONNECT_SECRET_KEY: 'wpp-secret-0123456789abcdef0123456789',
+  WEBHOOK_TOKEN: 'webhook-secret-0123456789abcdef01234567',
+  API_KEYS: 'key-one-0123456789abcdef0123456789ab,key-two-0123456789abcdef0123456789ab:read',
 };
+/** Not required by compose (production may opt out with TEMPORAL_ALLOW_PLAINTEXT=true), but by the API and worker. */
+const PAYLOAD_KEY = Buffer.alloc(32, 7).toString('base64');
 
 const composeText = read('docker-compose.yml');
 
@@ -146,29 +148,53 @@ describe('docker-compose.yml', () => {
   );
 
   it('gives the API and the worker an environment that loads as a valid production configuration', () => {
+    const withKey = loadCompose({ ...REQUIRED_FOR_COMPOSE, TEMPORAL_PAYLOAD_KEY: PAYLOAD_KEY });
     for (const name of ['api', 'worker']) {
-      const config = loadConfig(environmentOf(compose.services[name]));
+      const config = loadConfig(environmentOf(withKey.services[name]));
       expect(config).toMatchObject({
         nodeEnv: 'production',
         databaseUrl: 'postgres://medical_assistant:app-db-secret@app-db:5432/medical_assistant',
         temporal: { address: 'temporal:7233', namespace: 'default', taskQueue: 'medical-assistant' },
-        wppconnect: { url: 'http://wppconnect:21465/api', sessions: ['medical-assistant'], secretKey: 'wpp-secret' },
-        webhookToken: 'webhook-secret',
+        wppconnect: {
+          url: 'http://wppconnect:21465/api',
+          sessions: ['medical-assistant'],
+          secretKey: REQUIRED_FOR_COMPOSE.WPPCONNECT_SECRET_KEY,
+        },
+        webhookToken: REQUIRED_FOR_COMPOSE.WEBHOOK_TOKEN,
         publicUrl: 'http://api:3000',
-        api: { port: 3000, keys: ['key-one', 'key-two'] },
+        api: {
+          port: 3000,
+          keys: [
+            { key: 'key-one-0123456789abcdef0123456789ab', scopes: ['read', 'send', 'admin', 'codec'] },
+            { key: 'key-two-0123456789abcdef0123456789ab', scopes: ['read'] },
+          ],
+        },
         media: { storagePath: '/app/storage/media', maxBytes: 16_777_216 },
         ai: { provider: 'rules' },
         deliveryTimeoutMs: 600_000,
       });
-      expect(config.temporal.payloadKey).toBeUndefined();
+      expect(config.temporal.payloadKey).toBe(PAYLOAD_KEY);
+    }
+  });
+
+  it('keeps the API and the worker from starting without a payload key unless TEMPORAL_ALLOW_PLAINTEXT=true', () => {
+    for (const name of ['api', 'worker']) {
+      expect(() => loadConfig(environmentOf(compose.services[name]))).toThrow(
+        'Invalid configuration: TEMPORAL_PAYLOAD_KEY is required when NODE_ENV=production',
+      );
+      const plaintext = loadCompose({ ...REQUIRED_FOR_COMPOSE, TEMPORAL_ALLOW_PLAINTEXT: 'true' });
+      expect(loadConfig(environmentOf(plaintext.services[name])).temporal.payloadKey).toBeUndefined();
     }
   });
 
   it('lets operators override a default through the environment', () => {
     const config = loadConfig(
       environmentOf(
-        loadCompose({ ...REQUIRED_FOR_COMPOSE, DATABASE_URL: 'mssql://sa:x@sqlserver:1433/medical_assistant' }).services
-          .worker,
+        loadCompose({
+          ...REQUIRED_FOR_COMPOSE,
+          TEMPORAL_PAYLOAD_KEY: PAYLOAD_KEY,
+          DATABASE_URL: 'mssql://sa:x@sqlserver:1433/medical_assistant',
+        }).services.worker,
       ),
     );
     expect(config.databaseUrl).toBe('mssql://sa:x@sqlserver:1433/medical_assistant');

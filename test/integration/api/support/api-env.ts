@@ -4,7 +4,7 @@ import path from 'node:path';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createApp } from '../../../../api/app';
 import { loadConfig, type Config, type RawEnv } from '../../../../config/config';
 import { openDatabase, type Database } from '../../../../db';
@@ -31,12 +31,14 @@ export interface ApiEnv {
 /**
  * The real app over a real SQLite file (migrated by openDatabase), a real media folder and the given
  * Temporal server, through createTemporalClient exactly as api/main.ts builds it. `temporalAddress`
- * defaults to the test environment's; pass a closed port to play "Temporal down".
+ * defaults to the test environment's; pass a closed port to play "Temporal down". `opts.logger` (silent by
+ * default) lets a test read what the API logs; `opts.now` is the app's clock (rate limits, readiness cache).
  */
 export async function startApi(
   testEnv: TestWorkflowEnvironment | undefined,
   env: RawEnv = {},
   temporalAddress?: string,
+  opts: { logger?: Logger; now?: () => number } = {},
 ): Promise<ApiEnv> {
   const dir = mkdtempSync(path.join(tmpdir(), 'api-it-'));
   const address = temporalAddress ?? testEnv?.connection.options.address ?? '127.0.0.1:1';
@@ -62,7 +64,8 @@ export async function startApi(
   const mediaStore = createMediaStore({ root: config.media.storagePath, maxBytes: config.media.maxBytes });
   const app = createApp({
     config,
-    logger: pino({ level: 'silent' }),
+    logger: opts.logger ?? pino({ level: 'silent' }),
+    ...(opts.now ? { now: opts.now } : {}),
     repo: db.repo,
     temporal: client,
     medicalCore: createMedicalCore({ provider: 'rules' }),
