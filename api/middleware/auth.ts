@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { Context, Middleware } from 'koa';
 import type { ApiKeyConfig, ApiScope } from '../../config/config';
 import { LogEvent, type Logger } from '../../observability/logger';
@@ -42,8 +43,9 @@ export function presentedApiKey(ctx: Context): string | undefined {
 }
 
 /**
- * Failed authentications per client address (AUTH_FAILURES_PER_MINUTE, refilled continuously). An address
- * over the limit is refused with 429 before any key or token is compared, so guessing gains nothing.
+ * Failed authentications per client address (AUTH_FAILURES_PER_MINUTE, refilled continuously; IPv6 per /64).
+ * An address over the limit is refused with 429 before any key or token is compared, so guessing gains
+ * nothing.
  */
 export interface AuthThrottle {
   /** Throws 429 AUTH_THROTTLED while the address has no failures left. */
@@ -51,11 +53,27 @@ export interface AuthThrottle {
   failed(address: string): void;
 }
 
+/**
+ * Whose failures count together: an IPv4 address, or the /64 network of an IPv6 address (one subscriber's
+ * network, where every address is theirs to pick, so a per-address budget would be no limit at all).
+ */
+export function throttleKey(address: string): string {
+  if (isIP(address) !== 6) return address;
+  const [head = '', tail] = address.toLowerCase().split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
+
 export function createAuthThrottle(failuresPerMinute: number, now: () => number = Date.now): AuthThrottle {
   const limiter = createRateLimiter(failuresPerMinute, now);
   return {
     check(address) {
-      const wait = limiter.wait(address);
+      const wait = limiter.wait(throttleKey(address));
       if (wait > 0) {
         throw tooManyRequests(
           'AUTH_THROTTLED',
@@ -65,7 +83,7 @@ export function createAuthThrottle(failuresPerMinute: number, now: () => number 
       }
     },
     failed(address) {
-      limiter.take(address);
+      limiter.take(throttleKey(address));
     },
   };
 }

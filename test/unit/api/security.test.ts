@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chatsOfRequest } from '../../../api/middleware/audit';
+import { throttleKey } from '../../../api/middleware/auth';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../../../api/middleware/body';
 import { clientAddressOf } from '../../../api/middleware/client-address';
 import { describeForLog } from '../../../api/middleware/error-handler';
@@ -54,6 +55,16 @@ describe('clientAddressOf', () => {
     const resolve = clientAddressOf(['10.0.0.0/8']);
     expect(resolve('10.0.0.5', 'not-an-ip, 10.0.0.6')).toBe('10.0.0.6');
     expect(resolve('10.0.0.5', 'garbage')).toBe('10.0.0.5');
+  });
+});
+
+describe('throttleKey', () => {
+  it('counts IPv4 addresses one by one and IPv6 addresses by their /64 network', () => {
+    expect(throttleKey('198.51.100.7')).toBe('198.51.100.7');
+    expect(throttleKey('2001:db8:aa:bb:1:2:3:4')).toBe('2001:db8:aa:bb::/64');
+    expect(throttleKey('2001:db8:aa:bb::9')).toBe('2001:db8:aa:bb::/64');
+    expect(throttleKey('2001:0DB8:00aa::')).toBe('2001:db8:aa:0::/64');
+    expect(throttleKey('::1')).toBe('0:0:0:0::/64');
   });
 });
 
@@ -193,6 +204,21 @@ describe('the app under hostile requests (middleware level)', () => {
       expect(webhook.status).toBe(429);
       const other = await server.request('GET', '/api/search', { headers: { ...from(), ...bearer(API_KEY) } });
       expect(other.status).toBe(400);
+    });
+
+    it('counts an IPv6 client by its /64: changing the last bits of the address does not reset the budget', async () => {
+      for (let i = 1; i <= 3; i++) {
+        const headers = { 'x-forwarded-for': `2001:db8:1:2::${i}`, ...bearer(`guess-${i}`) };
+        expect((await server.request('GET', '/api/search?q=x', { headers })).status).toBe(401);
+      }
+      const res = await server.request('GET', '/api/search?q=x', {
+        headers: { 'x-forwarded-for': '2001:db8:1:2:ffff::9', ...bearer(API_KEY) },
+      });
+      expect(res.status).toBe(429);
+      const neighbour = await server.request('GET', '/api/search', {
+        headers: { 'x-forwarded-for': '2001:db8:1:3::1', ...bearer(API_KEY) },
+      });
+      expect(neighbour.status).toBe(400);
     });
 
     it('counts wrong webhook tokens the same way', async () => {
