@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -49,6 +49,20 @@ export interface StoredMedia {
   mimetype: string;
 }
 
+/**
+ * Inbound media written as it streams in (from WPPConnect), so a file is never held in memory whole:
+ * bytes go to a temporary file under inbound/, and commit() gives it its final name.
+ */
+export interface InboundMediaWriter {
+  /** Appends bytes; past maxBytes it throws MediaError MEDIA_TOO_LARGE (abort() then removes the file). */
+  write(chunk: Buffer): Promise<void>;
+  /** Checks the type and names the file as saveInbound would; idempotent for the same (session, messageId). */
+  commit(input: { mimetype: string; filename?: string }): Promise<StoredMedia>;
+  /** Removes what was written; safe to call at any time, also after commit. */
+  abort(): Promise<void>;
+  readonly bytes: number;
+}
+
 export interface MediaStore {
   readonly root: string;
   readonly maxBytes: number;
@@ -64,6 +78,8 @@ export interface MediaStore {
     data: Buffer;
     filename?: string;
   }): Promise<StoredMedia>;
+  /** Opens a streaming write of inbound media (see InboundMediaWriter). */
+  createInboundWriter(input: { session: string; messageId: string }): Promise<InboundMediaWriter>;
   saveOutbound(input: { base64: string; mimetype: string }): Promise<string>;
   readOutbound(name: string): Promise<Buffer>;
   /** Removes an outbound file whose request was never accepted (Temporal unreachable). */
@@ -149,6 +165,12 @@ async function subfolders(folder: string): Promise<string[]> {
   return entries.filter((e) => e.isDirectory()).map((e) => path.join(folder, e.name));
 }
 
+/** Where inbound media of a message lives: a hash of (session, message id), never a name from outside. */
+function inboundPath(session: string, messageId: string, ext: string): string {
+  const hash = createHash('sha256').update(`${session}\u0000${messageId}`).digest('hex').slice(0, 32);
+  return path.join('inbound', hash.slice(0, 2), `${hash}.${ext}`);
+}
+
 export function createMediaStore(opts: { root: string; maxBytes: number }): MediaStore {
   const root = path.resolve(opts.root);
   const dir = (name: string) => path.join(root, name);
@@ -214,8 +236,7 @@ export function createMediaStore(opts: { root: string; maxBytes: number }): Medi
     async saveInbound({ session, messageId, mimetype, data, filename }) {
       const ext = checkMime(mimetype);
       checkSize(data.length);
-      const hash = createHash('sha256').update(`${session}\u0000${messageId}`).digest('hex').slice(0, 32);
-      const relativePath = path.join('inbound', hash.slice(0, 2), `${hash}.${ext}`);
+      const relativePath = inboundPath(session, messageId, ext);
       const file = path.join(root, relativePath);
       const existing = await stat(file).catch(() => null);
       if (existing === null || existing.size !== data.length) await writeAtomic(file, data);
@@ -224,6 +245,48 @@ export function createMediaStore(opts: { root: string; maxBytes: number }): Medi
         filename: safeDisplayFilename(filename, ext),
         bytes: data.length,
         mimetype: normaliseMime(mimetype),
+      };
+    },
+
+    async createInboundWriter({ session, messageId }) {
+      await mkdir(dir('inbound'), { recursive: true });
+      const tmp = path.join(dir('inbound'), `${randomUUID()}.tmp`);
+      const handle: FileHandle = await open(tmp, 'wx');
+      let bytes = 0;
+      let isOpen = true;
+      const close = async (): Promise<void> => {
+        if (!isOpen) return;
+        isOpen = false;
+        await handle.close();
+      };
+      return {
+        get bytes() {
+          return bytes;
+        },
+        async write(chunk) {
+          if (!isOpen) throw new Error('inbound media writer is closed');
+          checkSize(bytes + chunk.length);
+          bytes += chunk.length;
+          await handle.write(chunk);
+        },
+        async commit({ mimetype, filename }) {
+          const ext = checkMime(mimetype);
+          await close();
+          const relativePath = inboundPath(session, messageId, ext);
+          const file = path.join(root, relativePath);
+          await mkdir(path.dirname(file), { recursive: true });
+          await rename(tmp, file);
+          return {
+            relativePath,
+            filename: safeDisplayFilename(filename, ext),
+            bytes,
+            mimetype: normaliseMime(mimetype),
+          };
+        },
+        async abort() {
+          await close().catch(() => undefined);
+          await rm(tmp, { force: true });
+        },
       };
     },
 

@@ -12,6 +12,7 @@ export const WPP_ERROR_TYPES = [
   'WppTransient',
   'WppProtocol',
   'WppOperationFailed',
+  'WppResponseTooLarge',
 ] as const;
 export type WppErrorType = (typeof WPP_ERROR_TYPES)[number];
 
@@ -22,6 +23,7 @@ export const WPP_NON_RETRYABLE_ERROR_TYPES: readonly WppErrorType[] = [
   'WppSecretRejected',
   'WppProtocol',
   'WppOperationFailed',
+  'WppResponseTooLarge',
 ];
 
 const EXCERPT_MAX = 200;
@@ -118,6 +120,23 @@ export class WppProtocolError extends WppError {
 export class WppOperationFailedError extends WppError {
   constructor(message: string, details: WppErrorDetails) {
     super('WppOperationFailed', false, message, details);
+  }
+}
+
+/**
+ * A response body over the client's cap (announced by Content-Length or counted while it streamed): the
+ * call was cut off, so the body was never held whole. For media, `limit` is MEDIA_MAX_BYTES.
+ */
+export class WppResponseTooLargeError extends WppError {
+  /** Bytes allowed (decoded bytes for media). */
+  readonly limit: number;
+  /** Bytes announced or seen before the call was cut off (at least limit + 1). */
+  readonly seen: number;
+
+  constructor(message: string, details: WppErrorDetails & { limit: number; seen: number }) {
+    super('WppResponseTooLarge', false, message, details);
+    this.limit = details.limit;
+    this.seen = details.seen;
   }
 }
 
