@@ -331,12 +331,14 @@ export function createConversationRepository(sequelize: Sequelize): IConversatio
     async search(query) {
       const built = buildSearchSql(dialect, query.q, query, { mssqlFullText: await hasMssqlFullText() });
       if (!built) return { total: 0, items: [] };
+      // Bound, not replaced: the values travel apart from the statement (the count has no page parameters).
+      const { limit: _limit, offset: _offset, ...countBind } = built.bind;
       const [countRow] = await sequelize.query<{ total: number | string }>(built.countSql, {
-        replacements: built.replacements,
+        bind: countBind,
         type: QueryTypes.SELECT,
       });
       const idRows = await sequelize.query<{ id: number | string }>(built.pageSql, {
-        replacements: built.replacements,
+        bind: built.bind,
         type: QueryTypes.SELECT,
       });
       const ids = idRows.map((r) => Number(r.id));

@@ -3,8 +3,9 @@ import type { SearchQuery } from './types';
 /**
  * The only dialect-specific SQL of the repository: full-text search over ConversationMessages.
  * User text never reaches the SQL string. It is split into words and "quoted phrases", each term
- * is bound as a replacement, and every term is matched literally (FTS5/CONTAINS operators such as
- * OR, NEAR, *, column filters or stray quotes are plain text here), all terms ANDed.
+ * is a bind parameter (`$name`: sent to the driver apart from the statement, never spliced into it),
+ * and every term is matched literally (FTS5/CONTAINS operators such as OR, NEAR, *, column filters or
+ * stray quotes are plain text here), all terms ANDed.
  */
 
 export type SearchDialect = 'sqlite' | 'postgres' | 'mssql';
@@ -19,7 +20,8 @@ export interface SearchSql {
   countSql: string;
   /** Ids of one page of matches, newest first. */
   pageSql: string;
-  replacements: Record<string, string | number | Date>;
+  /** Values of the `$name` parameters (Sequelize `bind`). */
+  bind: Record<string, string | number>;
 }
 
 export type SearchFilters = Omit<SearchQuery, 'q'>;
@@ -56,6 +58,15 @@ export function likeContains(text: string): string {
   return `%${text.replace(/[!%_[]/g, (c) => `!${c}`)}%`;
 }
 
+/**
+ * A time as each dialect stores it: SQLite compares the text Sequelize wrote (`2026-01-15 12:00:00.000
+ * +00:00`), PostgreSQL and SQL Server convert the same text to their timestamp types. A bound Date would
+ * reach SQLite as a number.
+ */
+export function bindTimestamp(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace('Z', ' +00:00');
+}
+
 function quoteIdent(dialect: SearchDialect, name: string): string {
   return dialect === 'mssql' ? `[${name}]` : `"${name}"`;
 }
@@ -74,62 +85,62 @@ export function buildSearchSql(
   if (terms.length === 0) return null;
   const c = (name: string) => `m.${quoteIdent(dialect, name)}`;
   const table = `${quoteIdent(dialect, 'ConversationMessages')} m`;
-  const replacements: SearchSql['replacements'] = {};
+  const bind: SearchSql['bind'] = {};
   const where: string[] = [];
 
   if (dialect === 'sqlite') {
-    replacements.match = terms.map((t) => quoteFtsString(t.text)).join(' AND ');
+    bind.match = terms.map((t) => quoteFtsString(t.text)).join(' AND ');
     where.push(
-      `${c('Id')} IN (SELECT rowid FROM "ConversationMessagesFts" WHERE "ConversationMessagesFts" MATCH :match)`,
+      `${c('Id')} IN (SELECT rowid FROM "ConversationMessagesFts" WHERE "ConversationMessagesFts" MATCH $match)`,
     );
   } else if (dialect === 'postgres') {
     const parts = terms.map((t, i) => {
-      replacements[`t${i}`] = t.text;
-      return `${t.phrase ? 'phraseto_tsquery' : 'plainto_tsquery'}('simple', :t${i})`;
+      bind[`t${i}`] = t.text;
+      return `${t.phrase ? 'phraseto_tsquery' : 'plainto_tsquery'}('simple', $t${i})`;
     });
     where.push(`${c('SearchVector')} @@ (${parts.join(' && ')})`);
   } else if (opts.mssqlFullText) {
-    replacements.contains = terms.map((t) => quoteFtsString(t.text)).join(' AND ');
-    where.push(`CONTAINS((${c('Content')}, ${c('Caption')}), :contains)`);
+    bind.contains = terms.map((t) => quoteFtsString(t.text)).join(' AND ');
+    where.push(`CONTAINS((${c('Content')}, ${c('Caption')}), $contains)`);
   } else {
     terms.forEach((t, i) => {
-      replacements[`l${i}`] = likeContains(t.text);
-      where.push(`(${c('Content')} LIKE :l${i} ESCAPE '!' OR ${c('Caption')} LIKE :l${i} ESCAPE '!')`);
+      bind[`l${i}`] = likeContains(t.text);
+      where.push(`(${c('Content')} LIKE $l${i} ESCAPE '!' OR ${c('Caption')} LIKE $l${i} ESCAPE '!')`);
     });
   }
 
   if (filters.chatId !== undefined) {
-    replacements.chatId = filters.chatId;
-    where.push(`${c('ChatId')} = :chatId`);
+    bind.chatId = filters.chatId;
+    where.push(`${c('ChatId')} = $chatId`);
   }
   if (filters.senderType !== undefined) {
-    replacements.senderType = filters.senderType;
-    where.push(`${c('SenderType')} = :senderType`);
+    bind.senderType = filters.senderType;
+    where.push(`${c('SenderType')} = $senderType`);
   }
   if (filters.messageType !== undefined) {
-    replacements.messageType = filters.messageType;
-    where.push(`${c('MessageType')} = :messageType`);
+    bind.messageType = filters.messageType;
+    where.push(`${c('MessageType')} = $messageType`);
   }
   if (filters.from !== undefined) {
-    replacements.from = filters.from;
-    where.push(`${c('Timestamp')} >= :from`);
+    bind.from = bindTimestamp(filters.from);
+    where.push(`${c('Timestamp')} >= $from`);
   }
   if (filters.to !== undefined) {
-    replacements.to = filters.to;
-    where.push(`${c('Timestamp')} <= :to`);
+    bind.to = bindTimestamp(filters.to);
+    where.push(`${c('Timestamp')} <= $to`);
   }
-  replacements.limit = filters.limit;
-  replacements.offset = filters.offset;
+  bind.limit = filters.limit;
+  bind.offset = filters.offset;
 
   const whereSql = where.join(' AND ');
   const order = `ORDER BY ${c('Timestamp')} DESC, ${c('Id')} DESC`;
   const page =
     dialect === 'mssql'
-      ? `${order} OFFSET :offset ROWS FETCH NEXT :limit ROWS ONLY`
-      : `${order} LIMIT :limit OFFSET :offset`;
+      ? `${order} OFFSET $offset ROWS FETCH NEXT $limit ROWS ONLY`
+      : `${order} LIMIT $limit OFFSET $offset`;
   return {
     countSql: `SELECT COUNT(*) AS ${quoteIdent(dialect, 'total')} FROM ${table} WHERE ${whereSql}`,
     pageSql: `SELECT ${c('Id')} AS ${quoteIdent(dialect, 'id')} FROM ${table} WHERE ${whereSql} ${page}`,
-    replacements,
+    bind,
   };
 }

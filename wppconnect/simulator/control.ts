@@ -38,6 +38,11 @@ const faultsSchema = z.strictObject({
   duplicateWebhookRate: rate.optional(),
   outOfOrderAcks: z.boolean().optional(),
   unknownNumbers: z.array(z.string().regex(/^\d+$/)).optional(),
+  flakyLookupNumbers: z.array(z.string().regex(/^\d+$/)).optional(),
+  failingNumbers: z.array(z.string().regex(/^\d+$/)).optional(),
+  mediaDownloadError: z.union([z.literal(0), z.literal(400), z.literal(500)]).optional(),
+  mediaBodyBytes: z.number().int().min(0).max(4 * 1024 * 1024 * 1024).optional(),
+  mediaBodyChunked: z.boolean().optional(),
   seed: z.number().int().optional(),
 });
 

@@ -35,6 +35,8 @@ export interface SimulatorTiming {
   ackDelaysMs: [number, number, number];
   /** logout-session answers after this long. */
   logoutMs: number;
+  /** How long wa-js keeps a failed number look-up cached: sends to that number answer 400 meanwhile. */
+  lookupCacheMs: number;
 }
 
 export interface SimulatorFaults {
@@ -50,6 +52,20 @@ export interface SimulatorFaults {
   outOfOrderAcks: boolean;
   /** Numbers (digits) whose existence check fails: sends answer 400 "O número … não existe.". */
   unknownNumbers: string[];
+  /**
+   * Numbers (digits) whose next existence look-up fails (WhatsApp did not answer it); wa-js caches the
+   * failure for `lookupCacheMs`, so sends meanwhile answer 400 "não existe" and later ones go through.
+   * Each number is taken off this list by the look-up that fails.
+   */
+  flakyLookupNumbers: string[];
+  /** Numbers (digits) whose sends throw inside the server every time: 500 "Erro ao enviar a mensagem.". */
+  failingNumbers: string[];
+  /** get-media-by-message answers 400 (as for an unknown message) or 500 (download or decryption failed). */
+  mediaDownloadError: 0 | 400 | 500;
+  /** get-media-by-message serves a file of this many bytes, whatever the message announced (0: the real file). */
+  mediaBodyBytes: number;
+  /** Media answers are streamed without Content-Length (as a proxy may do): only counting bytes finds the size. */
+  mediaBodyChunked: boolean;
 }
 
 export const DEFAULT_TIMING: SimulatorTiming = {
@@ -60,6 +76,7 @@ export const DEFAULT_TIMING: SimulatorTiming = {
   connectAfterInChatMs: 200,
   ackDelaysMs: [300, 1000, 2500],
   logoutMs: 500,
+  lookupCacheMs: 15_000,
 };
 
 export const NO_FAULTS: SimulatorFaults = {
@@ -70,6 +87,11 @@ export const NO_FAULTS: SimulatorFaults = {
   duplicateWebhookRate: 0,
   outOfOrderAcks: false,
   unknownNumbers: [],
+  flakyLookupNumbers: [],
+  failingNumbers: [],
+  mediaDownloadError: 0,
+  mediaBodyBytes: 0,
+  mediaBodyChunked: false,
 };
 
 export interface EngineOptions {
@@ -208,6 +230,8 @@ export class SimEngine {
   readonly chats = new Map<string, Map<string, SimChat>>();
   readonly sent: SentRecord[] = [];
   readonly lidToPhone = new Map<string, string>();
+  /** wa-js's cache of failed number look-ups: digits → until when (ms) sends to them answer 400. */
+  readonly failedLookups = new Map<string, number>();
   readonly webhooks: WebhookSender;
   private readonly globalTimers = new Set<NodeJS.Timeout>();
   private readonly qrRenders = new Map<string, Promise<string | Buffer>>();
@@ -510,6 +534,14 @@ export class SimEngine {
   numberExists(id: string): boolean {
     const user = bareId(id);
     if (this.faults.unknownNumbers.includes(user)) return false;
+    const cachedUntil = this.failedLookups.get(user);
+    if (cachedUntil !== undefined && Date.now() < cachedUntil) return false;
+    this.failedLookups.delete(user);
+    if (this.faults.flakyLookupNumbers.includes(user)) {
+      this.faults.flakyLookupNumbers = this.faults.flakyLookupNumbers.filter((n) => n !== user);
+      this.failedLookups.set(user, Date.now() + this.opts.timing.lookupCacheMs);
+      return false;
+    }
     if (id.endsWith('@lid')) return true;
     return /^\d{10,14}$/.test(user);
   }
@@ -717,6 +749,7 @@ export class SimEngine {
     this.chats.clear();
     this.sent.length = 0;
     this.lidToPhone.clear();
+    this.failedLookups.clear();
     this.webhooks.clear();
     this.secretKey = this.opts.secretKey;
     this.faults = { ...this.opts.faults, unknownNumbers: [...this.opts.faults.unknownNumbers] };

@@ -337,6 +337,11 @@ function checkRecipients(
       return false;
     }
   }
+  // The controller answers every exception of the send itself with the same 500, permanent ones included.
+  if (recipients.some((r) => engine.faults.failingNumbers.includes(r.digits))) {
+    reply(500, SEND_ERROR);
+    return false;
+  }
   return true;
 }
 
@@ -492,11 +497,21 @@ function readRoute(
     }
     case 'get-media-by-message': {
       const found = engine.findMessage(s.name, param);
-      if (!found?.message.media) {
+      const { mediaDownloadError, mediaBodyBytes, mediaBodyChunked } = engine.faults;
+      if (!found?.message.media || mediaDownloadError === 400) {
         reply(400, { status: 'error', message: 'Message not found or has no media' });
         return;
       }
-      reply(200, { base64: found.message.media.base64, mimetype: found.message.media.mimetype });
+      if (mediaDownloadError === 500) {
+        reply(500, { status: 'error', message: 'Decrypt file error', error: { level: 'error' } });
+        return;
+      }
+      const { mimetype } = found.message.media;
+      if (mediaBodyBytes > 0 || mediaBodyChunked) {
+        void streamMedia(ctx, found.message.media.base64, mimetype, mediaBodyBytes, mediaBodyChunked);
+        return;
+      }
+      reply(200, { base64: found.message.media.base64, mimetype });
       return;
     }
     case 'check-number-status': {
@@ -526,6 +541,50 @@ function readRoute(
     default:
       notFound(ctx);
   }
+}
+
+/**
+ * A media answer written piece by piece: `bytes` of filler in place of the file when set (more than the
+ * message announced), without Content-Length when `chunked`. Stops when the client hangs up.
+ */
+async function streamMedia(
+  ctx: RequestContext,
+  base64: string,
+  mimetype: string,
+  bytes: number,
+  chunked: boolean,
+): Promise<void> {
+  const { res } = ctx;
+  const piece = 48 * 1024; // decoded bytes per write: 64 KiB of base64
+  const filler = Buffer.alloc(piece, 0x41).toString('base64');
+  const base64Length = bytes > 0 ? Math.ceil(bytes / 3) * 4 : base64.length;
+  const head = '{"base64":"';
+  const tail = `","mimetype":${JSON.stringify(mimetype)}}`;
+  const headers: Record<string, string | number> = { 'Content-Type': 'application/json; charset=utf-8' };
+  if (!chunked) headers['Content-Length'] = head.length + base64Length + Buffer.byteLength(tail);
+  res.writeHead(200, headers);
+  const write = async (text: string): Promise<boolean> => {
+    if (res.destroyed) return false;
+    if (!res.write(text)) {
+      await new Promise<void>((resolve) => {
+        res.once('drain', resolve);
+        res.once('close', resolve);
+      });
+    }
+    return !res.destroyed;
+  };
+  if (!(await write(head))) return;
+  if (bytes > 0) {
+    for (let left = bytes; left > 0; left -= piece) {
+      const text = left >= piece ? filler : Buffer.alloc(left, 0x41).toString('base64');
+      if (!(await write(text))) return;
+    }
+  } else {
+    for (let at = 0; at < base64.length; at += 64 * 1024) {
+      if (!(await write(base64.slice(at, at + 64 * 1024)))) return;
+    }
+  }
+  if (await write(tail)) res.end();
 }
 
 function pnLid(engine: SimEngine, id: string): Json {

@@ -1,4 +1,3 @@
-import { Sequelize } from 'sequelize';
 import { buildSearchSql, likeContains, parseSearchTerms, quoteFtsString } from '../../../db/search-sql';
 
 const page = { limit: 20, offset: 40 };
@@ -44,11 +43,11 @@ describe('search SQL for SQL Server', () => {
     );
     expect(sql).toEqual({
       countSql:
-        'SELECT COUNT(*) AS [total] FROM [ConversationMessages] m WHERE CONTAINS((m.[Content], m.[Caption]), :contains) AND m.[ChatId] = :chatId',
+        'SELECT COUNT(*) AS [total] FROM [ConversationMessages] m WHERE CONTAINS((m.[Content], m.[Caption]), $contains) AND m.[ChatId] = $chatId',
       pageSql:
-        'SELECT m.[Id] AS [id] FROM [ConversationMessages] m WHERE CONTAINS((m.[Content], m.[Caption]), :contains) AND m.[ChatId] = :chatId ' +
-        'ORDER BY m.[Timestamp] DESC, m.[Id] DESC OFFSET :offset ROWS FETCH NEXT :limit ROWS ONLY',
-      replacements: { contains: '"dor" AND "dor de cabeça" AND "OR"', chatId: 'c1@c.us', limit: 20, offset: 40 },
+        'SELECT m.[Id] AS [id] FROM [ConversationMessages] m WHERE CONTAINS((m.[Content], m.[Caption]), $contains) AND m.[ChatId] = $chatId ' +
+        'ORDER BY m.[Timestamp] DESC, m.[Id] DESC OFFSET $offset ROWS FETCH NEXT $limit ROWS ONLY',
+      bind: { contains: '"dor" AND "dor de cabeça" AND "OR"', chatId: 'c1@c.us', limit: 20, offset: 40 },
     });
   });
 
@@ -61,47 +60,42 @@ describe('search SQL for SQL Server', () => {
       { ...page, senderType: 'patient', messageType: 'text', from, to },
       { mssqlFullText: false },
     );
-    const like = (i: number) => `(m.[Content] LIKE :l${i} ESCAPE '!' OR m.[Caption] LIKE :l${i} ESCAPE '!')`;
+    const like = (i: number) => `(m.[Content] LIKE $l${i} ESCAPE '!' OR m.[Caption] LIKE $l${i} ESCAPE '!')`;
     const where =
-      `${like(0)} AND ${like(1)} AND m.[SenderType] = :senderType AND m.[MessageType] = :messageType ` +
-      'AND m.[Timestamp] >= :from AND m.[Timestamp] <= :to';
+      `${like(0)} AND ${like(1)} AND m.[SenderType] = $senderType AND m.[MessageType] = $messageType ` +
+      'AND m.[Timestamp] >= $from AND m.[Timestamp] <= $to';
     expect(sql).toEqual({
       countSql: `SELECT COUNT(*) AS [total] FROM [ConversationMessages] m WHERE ${where}`,
       pageSql:
         `SELECT m.[Id] AS [id] FROM [ConversationMessages] m WHERE ${where} ` +
-        'ORDER BY m.[Timestamp] DESC, m.[Id] DESC OFFSET :offset ROWS FETCH NEXT :limit ROWS ONLY',
-      replacements: {
+        'ORDER BY m.[Timestamp] DESC, m.[Id] DESC OFFSET $offset ROWS FETCH NEXT $limit ROWS ONLY',
+      bind: {
         l0: '%100!%%',
         l1: '%dor forte%',
         senderType: 'patient',
         messageType: 'text',
-        from,
-        to,
+        from: '2026-01-01 00:00:00.000 +00:00',
+        to: '2026-02-01 00:00:00.000 +00:00',
         limit: 20,
         offset: 40,
       },
     });
   });
 
-  it('binds into valid T-SQL literals through Sequelize replacements', async () => {
-    // Sequelize's own replacement step (internal module, no connection needed) shows the text SQL Server receives.
+  it('sends every value as a T-SQL parameter (@name), the statement holding none of them', () => {
+    // Sequelize's own bind step for SQL Server (no connection needed): the text and the parameters tedious gets.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { injectReplacements } = require('sequelize/lib/utils/sql') as {
-      injectReplacements(sql: string, dialect: unknown, replacements: Record<string, unknown>): string;
+    const MssqlQuery = require('sequelize/lib/dialects/mssql/query') as {
+      formatBindParameters(sql: string, values: object, dialect: string): [string, Record<string, unknown>];
     };
-    const sequelize = new Sequelize('mssql://user:pass@127.0.0.1:1/db', { dialect: 'mssql', logging: false });
-    try {
-      const sql = buildSearchSql('mssql', "it's 5%", { ...page, chatId: 'c1' }, { mssqlFullText: false })!;
-      expect(
-        injectReplacements(sql.pageSql, (sequelize as unknown as { dialect: unknown }).dialect, sql.replacements),
-      ).toBe(
-        "SELECT m.[Id] AS [id] FROM [ConversationMessages] m WHERE (m.[Content] LIKE N'%it''s%' ESCAPE '!' OR " +
-          "m.[Caption] LIKE N'%it''s%' ESCAPE '!') AND (m.[Content] LIKE N'%5!%%' ESCAPE '!' OR m.[Caption] LIKE N'%5!%%' " +
-          "ESCAPE '!') AND m.[ChatId] = N'c1' ORDER BY m.[Timestamp] DESC, m.[Id] DESC OFFSET 40 ROWS FETCH NEXT 20 ROWS ONLY",
-      );
-    } finally {
-      await sequelize.close();
-    }
+    const sql = buildSearchSql('mssql', "it's 5%", { ...page, chatId: 'c1' }, { mssqlFullText: false })!;
+    const [text, parameters] = MssqlQuery.formatBindParameters(sql.pageSql, sql.bind, 'mssql');
+    expect(text).toBe(
+      "SELECT m.[Id] AS [id] FROM [ConversationMessages] m WHERE (m.[Content] LIKE @l0 ESCAPE '!' OR " +
+        "m.[Caption] LIKE @l0 ESCAPE '!') AND (m.[Content] LIKE @l1 ESCAPE '!' OR m.[Caption] LIKE @l1 " +
+        "ESCAPE '!') AND m.[ChatId] = @chatId ORDER BY m.[Timestamp] DESC, m.[Id] DESC OFFSET @offset ROWS FETCH NEXT @limit ROWS ONLY",
+    );
+    expect(parameters).toEqual({ l0: "%it's%", l1: '%5!%%', chatId: 'c1', offset: 40, limit: 20 });
   });
 
   it('never puts user text into the SQL string', () => {
@@ -117,19 +111,19 @@ describe('search SQL for SQL Server', () => {
 describe('search SQL for SQLite and PostgreSQL', () => {
   it('matches the FTS5 table with quoted terms on SQLite', () => {
     const sql = buildSearchSql('sqlite', 'dor "de cabeça"', page);
-    expect(sql?.replacements).toEqual({ match: '"dor" AND "de cabeça"', limit: 20, offset: 40 });
+    expect(sql?.bind).toEqual({ match: '"dor" AND "de cabeça"', limit: 20, offset: 40 });
     expect(sql?.pageSql).toBe(
       'SELECT m."Id" AS "id" FROM "ConversationMessages" m WHERE m."Id" IN (SELECT rowid FROM "ConversationMessagesFts" ' +
-        'WHERE "ConversationMessagesFts" MATCH :match) ORDER BY m."Timestamp" DESC, m."Id" DESC LIMIT :limit OFFSET :offset',
+        'WHERE "ConversationMessagesFts" MATCH $match) ORDER BY m."Timestamp" DESC, m."Id" DESC LIMIT $limit OFFSET $offset',
     );
   });
 
   it('builds a tsquery from bound words and phrases with the simple configuration on PostgreSQL', () => {
     const sql = buildSearchSql('postgres', 'dor "de cabeça"', page);
-    expect(sql?.replacements).toEqual({ t0: 'dor', t1: 'de cabeça', limit: 20, offset: 40 });
+    expect(sql?.bind).toEqual({ t0: 'dor', t1: 'de cabeça', limit: 20, offset: 40 });
     expect(sql?.countSql).toBe(
       'SELECT COUNT(*) AS "total" FROM "ConversationMessages" m WHERE m."SearchVector" @@ ' +
-        "(plainto_tsquery('simple', :t0) && phraseto_tsquery('simple', :t1))",
+        "(plainto_tsquery('simple', $t0) && phraseto_tsquery('simple', $t1))",
     );
   });
 

@@ -27,6 +27,7 @@ export const FAST_TIMING: SimulatorOptions['timing'] = {
   connectAfterInChatMs: 10,
   ackDelaysMs: [10, 30, 50],
   logoutMs: 10,
+  lookupCacheMs: 300,
 };
 
 export interface ReceivedWebhook {
