@@ -17,6 +17,7 @@ import {
   type DeliveryStatus,
   type IConversationRepository,
   type LogMessageInput,
+  type LogMessageResult,
   type OutboundRequestStatus,
 } from './types';
 import { createWriteGate } from './write-gate';
@@ -105,6 +106,51 @@ export function createConversationRepository(sequelize: Sequelize): IConversatio
     throw new Error(`delivery status of ${messageId} kept changing under concurrent updates`);
   }
 
+  /** logMessage without the write gate, for writers that already hold it. */
+  async function insertMessage(input: LogMessageInput): Promise<LogMessageResult> {
+    const key = { session: input.session, messageId: input.messageId };
+    const existing = await ConversationMessage.findOne({ where: key });
+    if (existing) return { message: toMessageRecord(existing), created: false };
+    await ensureChatSession(input.session, input.chatId);
+    try {
+      await sequelize.transaction(async (transaction) => {
+        await ConversationMessage.create(
+          {
+            session: input.session,
+            chatId: input.chatId,
+            messageId: input.messageId,
+            timestamp: input.timestamp,
+            direction: input.direction,
+            senderType: input.senderType,
+            senderId: input.senderId ?? null,
+            senderName: clip(input.senderName, 256) ?? null,
+            messageType: input.messageType,
+            content: input.content ?? null,
+            mediaPath: input.mediaPath ?? null,
+            mediaFilename: clip(input.mediaFilename, 256) ?? null,
+            caption: input.caption ?? null,
+            metadata: JSON.stringify(input.metadata ?? {}),
+            deliveryStatus: input.deliveryStatus,
+            statusReason: clip(input.statusReason, 512) ?? null,
+          },
+          { transaction },
+        );
+        await countMessageOnChat(input, transaction);
+      });
+    } catch (err) {
+      // Another writer inserted the same message between our read and our insert.
+      if (!(err instanceof UniqueConstraintError)) throw err;
+      const winner = await ConversationMessage.findOne({ where: key });
+      if (!winner) throw err;
+      return { message: toMessageRecord(winner), created: false };
+    }
+    // After the commit, so an event stored while we inserted is seen either here or by its writer.
+    const early = await DeliveryEvent.findAll({ where: key, order: [['id', 'ASC']] });
+    const advanced = await advanceStatus(input.session, input.messageId, early);
+    if (!advanced) throw new Error(`message ${input.messageId} vanished right after insert`);
+    return { message: toMessageRecord(advanced.row), created: true };
+  }
+
   async function hasMssqlFullText(): Promise<boolean> {
     if (dialect !== 'mssql') return false;
     mssqlFullText ??= sequelize
@@ -121,50 +167,7 @@ export function createConversationRepository(sequelize: Sequelize): IConversatio
   }
 
   return {
-    logMessage: (input) =>
-      write(async () => {
-        const key = { session: input.session, messageId: input.messageId };
-        const existing = await ConversationMessage.findOne({ where: key });
-        if (existing) return { message: toMessageRecord(existing), created: false };
-        await ensureChatSession(input.session, input.chatId);
-        try {
-          await sequelize.transaction(async (transaction) => {
-            await ConversationMessage.create(
-              {
-                session: input.session,
-                chatId: input.chatId,
-                messageId: input.messageId,
-                timestamp: input.timestamp,
-                direction: input.direction,
-                senderType: input.senderType,
-                senderId: input.senderId ?? null,
-                senderName: clip(input.senderName, 256) ?? null,
-                messageType: input.messageType,
-                content: input.content ?? null,
-                mediaPath: input.mediaPath ?? null,
-                mediaFilename: clip(input.mediaFilename, 256) ?? null,
-                caption: input.caption ?? null,
-                metadata: JSON.stringify(input.metadata ?? {}),
-                deliveryStatus: input.deliveryStatus,
-                statusReason: clip(input.statusReason, 512) ?? null,
-              },
-              { transaction },
-            );
-            await countMessageOnChat(input, transaction);
-          });
-        } catch (err) {
-          // Another writer inserted the same message between our read and our insert.
-          if (!(err instanceof UniqueConstraintError)) throw err;
-          const winner = await ConversationMessage.findOne({ where: key });
-          if (!winner) throw err;
-          return { message: toMessageRecord(winner), created: false };
-        }
-        // After the commit, so an event stored while we inserted is seen either here or by its writer.
-        const early = await DeliveryEvent.findAll({ where: key, order: [['id', 'ASC']] });
-        const advanced = await advanceStatus(input.session, input.messageId, early);
-        if (!advanced) throw new Error(`message ${input.messageId} vanished right after insert`);
-        return { message: toMessageRecord(advanced.row), created: true };
-      }),
+    logMessage: (input) => write(() => insertMessage(input)),
 
     async getMessage(session, messageId) {
       const row = await ConversationMessage.findOne({ where: { session, messageId } });
@@ -229,6 +232,76 @@ export function createConversationRepository(sequelize: Sequelize): IConversatio
             { where: { id: row.id }, transaction },
           );
         });
+      }),
+
+    upsertPendingMessage: (input) =>
+      write(async () => {
+        const row = await ConversationMessage.findOne({
+          where: { session: input.session, messageId: input.messageId },
+        });
+        if (!row) return insertMessage({ ...input, deliveryStatus: 'pending' });
+        if (row.deliveryStatus !== 'pending') return { message: toMessageRecord(row), created: false };
+        await ConversationMessage.update(
+          {
+            content: input.content ?? null,
+            statusReason: clip(input.statusReason, 512) ?? null,
+            metadata: JSON.stringify(input.metadata ?? {}),
+          },
+          { where: { id: row.id, deliveryStatus: 'pending' } },
+        );
+        await row.reload();
+        return { message: toMessageRecord(row), created: false };
+      }),
+
+    replacePendingMessage: (session, pendingMessageId, input) =>
+      write(async () => {
+        const pending = await ConversationMessage.findOne({ where: { session, messageId: pendingMessageId } });
+        if (!pending || pending.deliveryStatus !== 'pending') return insertMessage(input);
+        const key = { session: input.session, messageId: input.messageId };
+        const existing = await ConversationMessage.findOne({ where: key });
+        if (existing) {
+          // The real row was written before (a retried record): the placeholder only goes away.
+          await sequelize.transaction(async (transaction) => {
+            await ConversationMessage.destroy({ where: { id: pending.id }, transaction });
+            await ChatSession.update(
+              { totalMessages: literal(`${quote('TotalMessages')} - 1`) },
+              { where: { session: pending.session, chatId: pending.chatId }, transaction },
+            );
+          });
+          return { message: toMessageRecord(existing), created: false };
+        }
+        // The same row takes the real message: it keeps its place in the chat's count, and the history
+        // shows one reply whose status moved on.
+        const last = quote('LastMessageAt');
+        const when = sequelize.escape(input.timestamp);
+        await sequelize.transaction(async (transaction) => {
+          await ConversationMessage.update(
+            {
+              messageId: input.messageId,
+              timestamp: input.timestamp,
+              senderType: input.senderType,
+              senderId: input.senderId ?? null,
+              senderName: clip(input.senderName, 256) ?? null,
+              messageType: input.messageType,
+              content: input.content ?? null,
+              mediaPath: input.mediaPath ?? null,
+              mediaFilename: clip(input.mediaFilename, 256) ?? null,
+              caption: input.caption ?? null,
+              metadata: JSON.stringify(input.metadata ?? {}),
+              deliveryStatus: input.deliveryStatus,
+              statusReason: clip(input.statusReason, 512) ?? null,
+            },
+            { where: { id: pending.id }, transaction },
+          );
+          await ChatSession.update(
+            { lastMessageAt: literal(`CASE WHEN ${last} IS NULL OR ${last} < ${when} THEN ${when} ELSE ${last} END`) },
+            { where: { session: input.session, chatId: input.chatId }, transaction },
+          );
+        });
+        const early = await DeliveryEvent.findAll({ where: key, order: [['id', 'ASC']] });
+        const advanced = await advanceStatus(input.session, input.messageId, early);
+        if (!advanced) throw new Error(`message ${input.messageId} vanished right after it replaced ${pendingMessageId}`);
+        return { message: toMessageRecord(advanced.row), created: true };
       }),
 
     setMessageMedia: (session, messageId, mediaPath, mediaFilename) =>

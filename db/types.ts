@@ -178,6 +178,17 @@ export interface IConversationRepository {
     mediaPath: string,
     removal: { at: Date; reason: string },
   ): Promise<void>;
+  /**
+   * A reply that waits to be sent (the WhatsApp session is down, WPPConnect keeps failing): writes it as a
+   * `pending` row with the reason, or refreshes the text and reason of that row while it is still pending.
+   */
+  upsertPendingMessage(input: Omit<LogMessageInput, 'deliveryStatus'>): Promise<LogMessageResult>;
+  /**
+   * Logs `input` in place of the pending row `pendingMessageId` (the same row, so the chat's count and the
+   * history keep one reply whose status moved on), or as a new message when there is no pending row.
+   * Idempotent: once replaced, a repeat finds the real row.
+   */
+  replacePendingMessage(session: string, pendingMessageId: string, input: LogMessageInput): Promise<LogMessageResult>;
   /** Attaches stored media (path relative to MEDIA_STORAGE_PATH) to a recorded message. */
   setMessageMedia(session: string, messageId: string, mediaPath: string, mediaFilename: string): Promise<void>;
   /** Newest last. */
