@@ -52,6 +52,33 @@ export default tseslint.config(
     },
   },
   {
+    // The cross-process contract: other services import it, so it imports nothing else of the project.
+    files: ['contracts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../*', '../**'], message: 'contracts/ imports nothing else of the project.' }] },
+      ],
+    },
+  },
+  {
+    // Adapters and services depend on the contract, never on workflow code.
+    files: ['api/**/*.ts', 'wppconnect/**/*.ts', 'db/**/*.ts', 'triage/**/*.ts', 'media/**/*.ts', 'console/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../workflows/*', '../../workflows/*'],
+              message: 'Import the contract (contracts/), not workflow code.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

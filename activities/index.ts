@@ -1,11 +1,13 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/config';
+import { plainWorkflowIds, type WorkflowIds } from '../contracts';
 import type { IConversationRepository } from '../db/types';
 import type { MediaStore } from '../media/store';
 import type { Logger } from '../observability/logger';
 import type { MedicalCore, PatientRecordProvider } from '../triage/types';
 import type { IWhatsAppService } from '../wppconnect/types';
-import { createConversationActivities } from './conversation-activities';
+import { createAlertActivities, createAlertClient, type AlertClient } from './alerts';
+import { createDeliveryActivities } from './delivery-activities';
 import { createMessageActivities } from './message-activities';
 import { createSendActivities, type SessionGate } from './send-activities';
 import { createSessionActivities, createSessionGate } from './session-activities';
@@ -20,6 +22,10 @@ export interface ActivityDeps {
   medicalCore: MedicalCore;
   client: Client;
   logger: Logger;
+  /** Workflow ids (pseudonymous with a payload key); readable by default. */
+  ids?: WorkflowIds;
+  /** Defaults to a JSON POST to CLINICIAN_ALERT_URL. */
+  alerts?: AlertClient;
   /** Defaults to the session keeper's circuit breaker. */
   sessionGate?: SessionGate;
 }
@@ -27,29 +33,52 @@ export interface ActivityDeps {
 /** Activities of the main task queue. */
 export function createActivities(deps: ActivityDeps) {
   const { config } = deps;
+  const ids = deps.ids ?? plainWorkflowIds;
+  const alerts =
+    deps.alerts ??
+    createAlertClient({
+      url: config.clinicianAlertUrl,
+      secret: config.clinicianAlertSecret,
+      production: config.nodeEnv === 'production',
+    });
   return {
-    ...createMessageActivities(deps),
-    ...createConversationActivities({
+    ...createMessageActivities({
+      repo: deps.repo,
+      mediaStore: deps.mediaStore,
+      wpp: deps.wpp,
+      medicalCore: deps.medicalCore,
+      patients: deps.patients,
       client: deps.client,
       taskQueue: config.temporal.taskQueue,
-      clinicianAlertUrl: config.clinicianAlertUrl,
+      ids,
       settings: {
         quietWindowMs: config.quietWindowMs,
-        deliveryTimeoutMs: config.deliveryTimeoutMs,
-        turnLeaseMs: 15 * 60 * 1000,
+        replyMaxAgeMs: config.replyMaxAgeMs,
+        humanReplyPausesBot: config.humanReplyPausesBot,
+        assessLocally: config.ai.provider === 'rules',
+        sendTaskQueue: config.temporal.sendTaskQueue,
+        emergencyAttribute: ids.triageAttribute('emergency'),
       },
+    }),
+    ...createAlertActivities({ alerts }),
+    ...createDeliveryActivities({
+      repo: deps.repo,
+      wpp: deps.wpp,
+      alerts,
+      deliveryTimeoutMs: config.deliveryTimeoutMs,
+      ids,
     }),
     ...createSessionActivities({
       wpp: deps.wpp,
       repo: deps.repo,
       mediaStore: deps.mediaStore,
       temporalClient: deps.client,
+      ids,
       config: {
         sessions: config.wppconnect.sessions,
         publicUrl: config.publicUrl,
         webhookToken: config.webhookToken,
         taskQueue: config.temporal.taskQueue,
-        clinicianAlertUrl: config.clinicianAlertUrl,
       },
       logger: deps.logger,
     }),
@@ -62,7 +91,7 @@ export function createSendQueueActivities(deps: ActivityDeps) {
     wpp: deps.wpp,
     repo: deps.repo,
     mediaStore: deps.mediaStore,
-    sessionGate: deps.sessionGate ?? createSessionGate({ client: deps.client }),
+    sessionGate: deps.sessionGate ?? createSessionGate({ client: deps.client, ids: deps.ids }),
   });
 }
 

@@ -1,23 +1,58 @@
 import { ApplicationFailure, heartbeat, log } from '@temporalio/activity';
+import { type Client, WorkflowIdReusePolicy } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
-  ackToStatus,
-  type ConversationMessageRecord,
-  type DeliveryStatus,
-  type IConversationRepository,
+  FailureType,
+  SA_CHAT_ID,
+  SA_PATIENT_ID,
+  SA_TRIAGE_LEVEL,
+  SA_WHATSAPP_SESSION,
+  type InboundItem,
+  type InboundMessage,
+  type InboundOutcome,
+  type InboundWorkflowInput,
   type MessageType,
-  type OutboundRequestStatus,
-} from '../db/types';
+  type OutboundRequest,
+  type ReceivedVia,
+  type RequestStatus,
+  type TriageLevel,
+  type WorkflowIds,
+} from '../contracts';
+import type { ConversationMessageRecord, IConversationRepository } from '../db/types';
 import { MediaError, type MediaStore } from '../media/store';
 import { LogEvent, maskChatId } from '../observability/logger';
 import type { Assessment, ConversationTurn, MedicalCore, PatientRecordProvider } from '../triage/types';
 import type { IWhatsAppService } from '../wppconnect/types';
-import type { InboundMessage } from '../workflows/definitions';
+import type { SendResult } from './send-activities';
+
+/**
+ * The conversation workflow's steps (workflows/conversation.ts). Most run as local activities inside the
+ * workflow task: database writes and the rules assessment are short and local. Media and (with a model) the
+ * assessment are ordinary activities.
+ */
 
 /** How far back the medical core looks: the recent conversation, not the chat's whole life. */
 const CONTEXT_MESSAGES = 30;
 const CONTEXT_WINDOW_MS = 24 * 60 * 60 * 1000;
-/** How long an assessment waits for the other messages of its burst to be logged. */
-const BURST_WAIT_MS = 20_000;
+
+/** Said before a reply that was written again because the first one could not be sent in time. */
+const DELAY_NOTICE: Record<string, string> = {
+  en: 'Sorry for the delay: our messages could not be sent for a while. Here is an answer to your messages as they are now.',
+  pt: 'Desculpe a demora: nossas mensagens não puderam ser enviadas por um tempo. Aqui está uma resposta às suas mensagens como estão agora.',
+  es: 'Perdone la demora: nuestros mensajes no se pudieron enviar durante un tiempo. Esta es una respuesta a sus mensajes tal como están ahora.',
+};
+
+export interface PipelineSettings {
+  quietWindowMs: number;
+  /** An assessment older than this when its send can finally go is redone (REPLY_MAX_AGE). */
+  replyMaxAgeMs: number;
+  humanReplyPausesBot: boolean;
+  /** The rules engine answers in milliseconds: run it inside the workflow task. */
+  assessLocally: boolean;
+  sendTaskQueue: string;
+  /** `TriageLevel` value of an escalated chat (coarse when ids are pseudonymous). */
+  emergencyAttribute: string;
+}
 
 export interface MessageActivityDeps {
   repo: IConversationRepository;
@@ -25,24 +60,23 @@ export interface MessageActivityDeps {
   wpp: IWhatsAppService;
   medicalCore: MedicalCore;
   patients?: PatientRecordProvider;
+  /** Starts the per-message workflows that name what was done. */
+  client: Pick<Client, 'workflow'>;
+  taskQueue: string;
+  ids: WorkflowIds;
+  settings: PipelineSettings;
 }
 
-export interface RecordInboundInput {
-  message: InboundMessage;
-  workflowId: string;
-  receivedVia: 'webhook' | 'catch-up';
+interface Where {
+  session: string;
+  chatId: string;
+  conversationWorkflowId: string;
 }
 
-export interface RecordInboundResult {
-  created: boolean;
-  chatStatus: string;
-  patientId?: string;
-}
-
-export interface StoreMediaResult {
-  stored: boolean;
-  mediaPath?: string;
-  reason?: string;
+export interface AcceptInboundInput {
+  session: string;
+  chatId: string;
+  items: { message: InboundMessage; receivedVia: ReceivedVia }[];
 }
 
 export interface AssessInput {
@@ -50,44 +84,39 @@ export interface AssessInput {
   chatId: string;
   /** The patient messages this reply answers (a burst). */
   messageIds: string[];
+  /** The first reply could not be sent within REPLY_MAX_AGE: say so. */
+  delayed?: boolean;
 }
 
 export interface AssessResult extends Assessment {
   patientId?: string;
+  /** After this ISO time the reply must not be sent as it is (REPLY_MAX_AGE). */
+  expiresAt: string;
 }
 
-export interface RecordOutboundInput {
-  session: string;
-  chatId: string;
-  messageId: string;
-  workflowId: string;
-  senderType: 'assistant' | 'human' | 'system';
-  messageType: MessageType;
-  content?: string;
-  caption?: string;
-  mediaPath?: string;
-  mediaFilename?: string;
-  inReplyTo?: string[];
-  requestId?: string;
-  triageLevel?: string;
-  redFlags?: string[];
+export interface RecordReplyInput extends Where {
+  items: InboundItem[];
+  sent: SendResult;
+  assessment: AssessResult;
 }
 
-export interface RecordFailedInput {
-  session: string;
-  chatId: string;
-  workflowId: string;
-  content?: string;
+export interface RecordFailedReplyInput extends Where {
+  items: InboundItem[];
+  content: string;
   reason: string;
-  inReplyTo?: string[];
-  requestId?: string;
 }
 
-const mediaFailureType: Record<MediaError['code'], string> = {
-  MEDIA_TOO_LARGE: 'MediaTooLarge',
-  MEDIA_TYPE_NOT_ALLOWED: 'MediaTypeNotAllowed',
-  MEDIA_INVALID: 'MediaInvalid',
-  MEDIA_NOT_FOUND: 'MediaNotFound',
+export interface RecordOutcomesInput extends Where {
+  items: InboundItem[];
+  outcome: Extract<InboundOutcome, 'paused' | 'ignored'>;
+  reason: string;
+}
+
+const mediaFailureType: Record<MediaError['code'], FailureType> = {
+  MEDIA_TOO_LARGE: FailureType.MediaTooLarge,
+  MEDIA_TYPE_NOT_ALLOWED: FailureType.MediaTypeNotAllowed,
+  MEDIA_INVALID: FailureType.MediaInvalid,
+  MEDIA_NOT_FOUND: FailureType.MediaNotFound,
 };
 
 function placeholderFor(type: MessageType): string {
@@ -119,69 +148,355 @@ export function turnText(m: ConversationMessageRecord): string {
   return parts.join(' ');
 }
 
-export function createMessageActivities({ repo, mediaStore, wpp, medicalCore, patients }: MessageActivityDeps) {
+export function createMessageActivities(deps: MessageActivityDeps) {
+  const { repo, mediaStore, wpp, medicalCore, patients, client, ids, settings } = deps;
+
   /**
-   * The API writes the request row only after Temporal took the signal, so the worker can get here first:
-   * then the row is created here (without the body hash, which only the API knows).
+   * The per-message workflows, one per message of a burst; started once, even when this activity is
+   * retried (a message's workflow id is taken for good: REJECT_DUPLICATE).
    */
+  const startRecords = async (where: Where, records: Omit<InboundWorkflowInput, keyof Where>[]): Promise<void> => {
+    const patientId = (await repo.getChatSession(where.session, where.chatId))?.patientId ?? undefined;
+    await Promise.all(
+      records.map(async (record) => {
+        const input: InboundWorkflowInput = { ...where, ...record };
+        try {
+          await client.workflow.start('inboundMessageWorkflow', {
+            workflowId: ids.inbound(where.session, record.messageId),
+            taskQueue: deps.taskQueue,
+            args: [input],
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            typedSearchAttributes: [
+              { key: SA_CHAT_ID, value: ids.chatAttribute(where.session, where.chatId) },
+              { key: SA_WHATSAPP_SESSION, value: where.session },
+              ...(patientId ? [{ key: SA_PATIENT_ID, value: ids.patientAttribute(patientId) }] : []),
+              ...(record.triageLevel ? [{ key: SA_TRIAGE_LEVEL, value: ids.triageAttribute(record.triageLevel) }] : []),
+            ],
+          });
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+      }),
+    );
+  };
+
+  const baseRecord = (item: InboundItem) => ({
+    messageId: item.message.messageId,
+    sentAt: item.message.sentAt,
+    receivedVia: item.receivedVia,
+  });
+
+  /** The API writes the request row only after Temporal took the signal, so the worker can get here first. */
   const updateRequest = async (
-    ref: { requestId: string; session: string; chatId: string; workflowId: string },
-    update: { status: OutboundRequestStatus; reason?: string; messageId?: string },
+    request: OutboundRequest,
+    conversationWorkflowId: string,
+    update: { status: RequestStatus; reason?: string; messageId?: string },
   ): Promise<void> => {
-    if (await repo.updateOutboundRequest(ref.requestId, update)) return;
-    await repo.createOutboundRequest(ref);
-    await repo.updateOutboundRequest(ref.requestId, update);
+    if (await repo.updateOutboundRequest(request.requestId, update)) return;
+    await repo.createOutboundRequest({
+      requestId: request.requestId,
+      session: request.session,
+      chatId: request.chatId,
+      workflowId: conversationWorkflowId,
+    });
+    await repo.updateOutboundRequest(request.requestId, update);
   };
 
   return {
-    /** Logs the patient's message (idempotent on the WhatsApp id) and reports the chat's state. */
-    async recordInboundMessage({ message, workflowId, receivedVia }: RecordInboundInput): Promise<RecordInboundResult> {
-      const { created } = await repo.logMessage({
-        session: message.session,
-        chatId: message.chatId,
-        messageId: message.messageId,
-        timestamp: new Date(message.sentAt),
-        direction: 'inbound',
-        senderType: 'patient',
-        senderId: message.senderId,
-        senderName: message.senderName ?? null,
-        messageType: message.messageType,
-        content: message.text ?? null,
-        caption: message.caption ?? null,
-        mediaFilename: message.filename ?? null,
-        metadata: {
-          workflowId,
-          receivedVia,
-          rawType: message.rawType,
-          ...(message.mimetype ? { mimetype: message.mimetype } : {}),
-          ...(message.location ? { location: message.location } : {}),
-          ...(message.quotedMessageId ? { quotedMessageId: message.quotedMessageId } : {}),
-          ...(message.isGroup ? { isGroup: true } : {}),
-        },
-        deliveryStatus: 'received',
-        contactName: message.senderName ?? null,
-        contactPhone: message.contactPhone ?? null,
-      });
-      const chat = await repo.getChatSession(message.session, message.chatId);
-      if (created) {
-        log.info('message received', {
-          event: LogEvent.MessageReceived,
-          session: message.session,
-          chat: maskChatId(message.chatId),
+    getPipelineSettings(): Promise<PipelineSettings> {
+      return Promise.resolve(settings);
+    },
+
+    /**
+     * Logs patients' messages as they arrive (idempotent on the WhatsApp id). Messages typed on the clinic's
+     * phone are recorded in their turn (recordStaffMessages), once the pipeline's own sends before them are.
+     */
+    async acceptInbound({ session, chatId, items }: AcceptInboundInput): Promise<{ patientId?: string }> {
+      for (const { message, receivedVia } of items) {
+        if (message.fromMe) continue;
+        const { created } = await repo.logMessage({
+          session,
+          chatId,
+          messageId: message.messageId,
+          timestamp: new Date(message.sentAt),
+          direction: 'inbound',
+          senderType: 'patient',
+          senderId: message.senderId,
+          senderName: message.senderName ?? null,
           messageType: message.messageType,
-          receivedVia,
+          content: message.text ?? null,
+          caption: message.caption ?? null,
+          mediaFilename: message.filename ?? null,
+          metadata: {
+            receivedVia,
+            rawType: message.rawType,
+            ...(message.mimetype ? { mimetype: message.mimetype } : {}),
+            ...(message.size !== undefined ? { size: message.size } : {}),
+            ...(message.location ? { location: message.location } : {}),
+            ...(message.quotedMessageId ? { quotedMessageId: message.quotedMessageId } : {}),
+            ...(message.isGroup ? { isGroup: true } : {}),
+          },
+          deliveryStatus: 'received',
+          contactName: message.senderName ?? null,
+          contactPhone: message.contactPhone ?? null,
         });
+        if (created) {
+          log.info('message received', {
+            event: LogEvent.MessageReceived,
+            session,
+            chat: maskChatId(chatId),
+            messageType: message.messageType,
+            receivedVia,
+          });
+        }
       }
-      return { created, chatStatus: chat?.status ?? 'active', patientId: chat?.patientId ?? undefined };
+      const chat = await repo.getChatSession(session, chatId);
+      return { patientId: chat?.patientId ?? undefined };
+    },
+
+    /** Asks the medical core about the recent conversation, ending with the burst being answered. */
+    async assessConversation({ session, chatId, messageIds, delayed }: AssessInput): Promise<AssessResult> {
+      const history = await repo.getHistory({ session, chatId, limit: CONTEXT_MESSAGES });
+      const answering = new Set(messageIds);
+      const newest = history.reduce((max, m) => Math.max(max, m.timestamp.getTime()), 0);
+      const messages: ConversationTurn[] = history
+        .filter((m) => answering.has(m.messageId) || newest - m.timestamp.getTime() <= CONTEXT_WINDOW_MS)
+        .filter((m) => m.deliveryStatus !== 'failed')
+        .map((m) => ({
+          role: m.direction === 'inbound' ? 'patient' : 'assistant',
+          text: turnText(m),
+          at: m.timestamp.toISOString(),
+        }));
+      const chat = await repo.getChatSession(session, chatId);
+      const patientId = chat?.patientId ?? undefined;
+      const patient = patientId && patients ? await patients.getPatientContext(patientId) : undefined;
+      const assessment = await medicalCore.assess({ messages, patient });
+      log.info('conversation assessed', {
+        triageLevel: assessment.triageLevel,
+        redFlags: assessment.redFlags,
+        provider: assessment.provider,
+        turns: messages.length,
+      });
+      const reply = delayed
+        ? `${DELAY_NOTICE[assessment.language] ?? DELAY_NOTICE.en}\n\n${assessment.reply}`
+        : assessment.reply;
+      return {
+        ...assessment,
+        reply,
+        patientId,
+        expiresAt: new Date(Date.now() + settings.replyMaxAgeMs).toISOString(),
+      };
+    },
+
+    /** The chat waits for a human from now on; the console inbox shows it first. */
+    async recordEscalation(input: {
+      session: string;
+      chatId: string;
+      triageLevel: TriageLevel;
+      redFlags: string[];
+    }): Promise<void> {
+      await repo.setChatStatus(input.session, input.chatId, 'escalated');
+      log.warn('chat escalated', {
+        event: LogEvent.ChatEscalated,
+        session: input.session,
+        chat: maskChatId(input.chatId),
+        triageLevel: input.triageLevel,
+        redFlags: input.redFlags,
+      });
+    },
+
+    /** Logs the reply WPPConnect accepted, then names the work in each message's workflow. */
+    async recordReply({ items, sent, assessment, ...where }: RecordReplyInput): Promise<void> {
+      const [leader] = items;
+      if (!leader) return;
+      const messageIds = items.map((i) => i.message.messageId);
+      const leaderWorkflowId = ids.inbound(where.session, leader.message.messageId);
+      await repo.logMessage({
+        session: where.session,
+        chatId: where.chatId,
+        messageId: sent.messageId,
+        timestamp: new Date(),
+        direction: 'outbound',
+        senderType: 'assistant',
+        messageType: 'text',
+        content: assessment.reply,
+        metadata: {
+          workflowId: where.conversationWorkflowId,
+          inReplyTo: messageIds,
+          triageLevel: assessment.triageLevel,
+          ...(assessment.redFlags.length > 0 ? { redFlags: assessment.redFlags } : {}),
+        },
+        deliveryStatus: 'sent',
+      });
+      log.info('message sent', {
+        event: LogEvent.MessageSent,
+        session: where.session,
+        chat: maskChatId(where.chatId),
+        messageType: 'text',
+        senderType: 'assistant',
+        triageLevel: assessment.triageLevel,
+      });
+      const reply = {
+        answeredBy: leaderWorkflowId,
+        replyMessageId: sent.messageId,
+        coveredMessageIds: messageIds,
+        triageLevel: assessment.triageLevel,
+        redFlags: assessment.redFlags,
+      };
+      await startRecords(
+        where,
+        items.map((item, i) => ({ ...baseRecord(item), ...reply, outcome: i === 0 ? 'replied' : 'coalesced' })),
+      );
+    },
+
+    /** A reply that could not be sent stays visible: a failed row with the reason. */
+    async recordFailedReply({ items, content, reason, ...where }: RecordFailedReplyInput): Promise<void> {
+      const [leader] = items;
+      if (!leader) return;
+      const messageIds = items.map((i) => i.message.messageId);
+      await repo.logMessage({
+        session: where.session,
+        chatId: where.chatId,
+        messageId: `failed:${ids.inbound(where.session, leader.message.messageId)}`,
+        timestamp: new Date(),
+        direction: 'outbound',
+        senderType: 'assistant',
+        messageType: 'text',
+        content,
+        metadata: { workflowId: where.conversationWorkflowId, inReplyTo: messageIds },
+        deliveryStatus: 'failed',
+        statusReason: reason,
+      });
+      const answeredBy = ids.inbound(where.session, leader.message.messageId);
+      await startRecords(
+        where,
+        items.map((item) => ({
+          ...baseRecord(item),
+          outcome: 'failed',
+          answeredBy,
+          coveredMessageIds: messageIds,
+          reason,
+        })),
+      );
+    },
+
+    /** Messages that get no assistant reply (paused chat, group chat): their workflows say why. */
+    async recordOutcomes({ items, outcome, reason, ...where }: RecordOutcomesInput): Promise<void> {
+      await startRecords(
+        where,
+        items.map((item) => ({ ...baseRecord(item), outcome, reason })),
+      );
+    },
+
+    /**
+     * Messages typed on the clinic's linked phone (WhatsApp fromMe) that the pipeline did not send: a person
+     * of the clinic answering. Recorded as human replies; returns how many there were.
+     */
+    async recordStaffMessages({ items, ...where }: Where & { items: InboundItem[] }): Promise<{ human: number }> {
+      let human = 0;
+      const staff: InboundItem[] = [];
+      for (const item of items) {
+        const { message } = item;
+        const existing = await repo.getMessage(where.session, message.messageId);
+        if (existing) continue; // one of our own sends, echoed back
+        await repo.logMessage({
+          session: where.session,
+          chatId: where.chatId,
+          messageId: message.messageId,
+          timestamp: new Date(message.sentAt),
+          direction: 'outbound',
+          senderType: 'human',
+          senderId: message.senderId,
+          senderName: message.senderName ?? 'clinic phone',
+          messageType: message.messageType,
+          content: message.text ?? null,
+          caption: message.caption ?? null,
+          mediaFilename: message.filename ?? null,
+          metadata: { receivedVia: item.receivedVia, rawType: message.rawType, typedOn: 'phone' },
+          deliveryStatus: 'sent',
+        });
+        human += 1;
+        staff.push(item);
+      }
+      if (human > 0 && settings.humanReplyPausesBot) {
+        const chat = await repo.getChatSession(where.session, where.chatId);
+        if (chat?.status !== 'escalated') await repo.setChatStatus(where.session, where.chatId, 'handoff');
+      }
+      await startRecords(
+        where,
+        staff.map((item) => ({ ...baseRecord(item), outcome: 'staff', reason: 'typed on the clinic phone' })),
+      );
+      return { human };
+    },
+
+    /** A message another service (or a person at the console) asked for, once WPPConnect accepted it. */
+    async recordRequestSent({ request, sent }: { request: OutboundRequest; sent: SendResult }): Promise<void> {
+      const conversationWorkflowId = ids.conversation(request.session, request.chatId);
+      const senderType = request.senderType ?? 'system';
+      await repo.logMessage({
+        session: request.session,
+        chatId: request.chatId,
+        messageId: sent.messageId,
+        timestamp: new Date(),
+        direction: 'outbound',
+        senderType,
+        ...(request.senderName ? { senderName: request.senderName } : {}),
+        messageType: request.type,
+        content: request.text ?? null,
+        caption: request.caption ?? null,
+        mediaFilename: request.filename ?? null,
+        metadata: {
+          workflowId: conversationWorkflowId,
+          requestId: request.requestId,
+          ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+        },
+        deliveryStatus: 'sent',
+      });
+      await updateRequest(request, conversationWorkflowId, { status: 'sent', messageId: sent.messageId });
+      if (senderType === 'human' && settings.humanReplyPausesBot) {
+        const chat = await repo.getChatSession(request.session, request.chatId);
+        if (chat?.status !== 'escalated') await repo.setChatStatus(request.session, request.chatId, 'handoff');
+      }
+      log.info('message sent', {
+        event: LogEvent.MessageSent,
+        session: request.session,
+        chat: maskChatId(request.chatId),
+        messageType: request.type,
+        senderType,
+      });
+    },
+
+    async recordRequestFailed({ request, reason }: { request: OutboundRequest; reason: string }): Promise<void> {
+      const conversationWorkflowId = ids.conversation(request.session, request.chatId);
+      await repo.logMessage({
+        session: request.session,
+        chatId: request.chatId,
+        messageId: `failed:${request.requestId}`,
+        timestamp: new Date(),
+        direction: 'outbound',
+        senderType: request.senderType ?? 'system',
+        messageType: request.type,
+        content: request.text ?? null,
+        metadata: { workflowId: conversationWorkflowId, requestId: request.requestId },
+        deliveryStatus: 'failed',
+        statusReason: reason,
+      });
+      await updateRequest(request, conversationWorkflowId, { status: 'failed', reason });
     },
 
     /**
      * Moves the media bytes to MEDIA_STORAGE_PATH: from the API's staging file, or from WPPConnect when the
      * message came by catch-up. Size and type limits are permanent failures; the message stays answered.
      */
-    async storeInboundMedia({ message }: { message: InboundMessage }): Promise<StoreMediaResult> {
-      if (!message.media) return { stored: false, reason: 'no media' };
+    async storeInboundMedia({
+      message,
+    }: {
+      message: InboundMessage;
+    }): Promise<{ stored: boolean; mediaPath?: string }> {
+      if (!message.media) return { stored: false };
       const mimetype = message.mimetype ?? 'application/octet-stream';
+      const existing = await repo.getMessage(message.session, message.messageId);
+      if (existing?.mediaPath) return { stored: true, mediaPath: existing.mediaPath };
       let data: Buffer;
       try {
         if (message.media.source === 'staged') {
@@ -189,14 +504,11 @@ export function createMessageActivities({ repo, mediaStore, wpp, medicalCore, pa
             data = await mediaStore.readStaged(message.media.stagingName);
           } catch (err) {
             if (!(err instanceof MediaError && err.code === 'MEDIA_NOT_FOUND')) throw err;
-            // The staging file is gone (another host, or already moved by an earlier attempt): ask WPPConnect.
-            const existing = await repo.getMessage(message.session, message.messageId);
-            if (existing?.mediaPath) return { stored: true, mediaPath: existing.mediaPath };
+            // The staging file is gone (another host): ask WPPConnect.
             data = Buffer.from((await wpp.getMediaByMessage(message.session, message.messageId)).base64, 'base64');
           }
         } else {
-          const media = await wpp.getMediaByMessage(message.session, message.messageId);
-          data = Buffer.from(media.base64, 'base64');
+          data = Buffer.from((await wpp.getMediaByMessage(message.session, message.messageId)).base64, 'base64');
         }
         heartbeat();
         const stored = await mediaStore.saveInbound({
@@ -216,163 +528,6 @@ export function createMessageActivities({ repo, mediaStore, wpp, medicalCore, pa
         }
         throw err;
       }
-    },
-
-    /** Asks the medical core about the recent conversation, ending with the burst being answered. */
-    async assessConversation({ session, chatId, messageIds }: AssessInput): Promise<AssessResult> {
-      // Messages of the burst are logged by their own workflows; one may still be on its way (a retried
-      // write after a worker crash). Give them a moment so the reply really covers the whole burst.
-      const deadline = Date.now() + BURST_WAIT_MS;
-      for (;;) {
-        const recorded = await repo.findExistingMessageIds(session, messageIds);
-        if (recorded.size === messageIds.length || Date.now() >= deadline) break;
-        heartbeat();
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-      const history = await repo.getHistory({ session, chatId, limit: CONTEXT_MESSAGES });
-      const answering = new Set(messageIds);
-      const newest = history.reduce((max, m) => Math.max(max, m.timestamp.getTime()), 0);
-      const recent = history.filter(
-        (m) => answering.has(m.messageId) || newest - m.timestamp.getTime() <= CONTEXT_WINDOW_MS,
-      );
-      const messages: ConversationTurn[] = recent
-        .filter((m) => m.deliveryStatus !== 'failed')
-        .map((m) => ({
-          role: m.direction === 'inbound' ? 'patient' : 'assistant',
-          text: turnText(m),
-          at: m.timestamp.toISOString(),
-        }));
-      const chat = await repo.getChatSession(session, chatId);
-      const patientId = chat?.patientId ?? undefined;
-      const patient = patientId && patients ? await patients.getPatientContext(patientId) : undefined;
-      const assessment = await medicalCore.assess({ messages, patient });
-      log.info('conversation assessed', {
-        triageLevel: assessment.triageLevel,
-        redFlags: assessment.redFlags,
-        provider: assessment.provider,
-        turns: messages.length,
-      });
-      return { ...assessment, patientId };
-    },
-
-    /** Logs a reply WPPConnect accepted; returns the status after any acks that arrived first. */
-    async recordOutboundMessage(input: RecordOutboundInput): Promise<{ deliveryStatus: DeliveryStatus }> {
-      const { message } = await repo.logMessage({
-        session: input.session,
-        chatId: input.chatId,
-        messageId: input.messageId,
-        timestamp: new Date(),
-        direction: 'outbound',
-        senderType: input.senderType,
-        messageType: input.messageType,
-        content: input.content ?? null,
-        caption: input.caption ?? null,
-        mediaPath: input.mediaPath ?? null,
-        mediaFilename: input.mediaFilename ?? null,
-        metadata: {
-          workflowId: input.workflowId,
-          ...(input.inReplyTo ? { inReplyTo: input.inReplyTo } : {}),
-          ...(input.requestId ? { requestId: input.requestId } : {}),
-          ...(input.triageLevel ? { triageLevel: input.triageLevel } : {}),
-          ...(input.redFlags && input.redFlags.length > 0 ? { redFlags: input.redFlags } : {}),
-        },
-        deliveryStatus: 'sent',
-      });
-      if (input.requestId) {
-        await updateRequest(
-          { requestId: input.requestId, session: input.session, chatId: input.chatId, workflowId: input.workflowId },
-          { status: 'sent', messageId: input.messageId },
-        );
-      }
-      log.info('message sent', {
-        event: LogEvent.MessageSent,
-        session: input.session,
-        chat: maskChatId(input.chatId),
-        messageType: input.messageType,
-        senderType: input.senderType,
-        ...(input.triageLevel ? { triageLevel: input.triageLevel } : {}),
-      });
-      return { deliveryStatus: message.deliveryStatus };
-    },
-
-    /** A reply that could not be sent stays visible: a failed row with the reason. */
-    async recordFailedReply(input: RecordFailedInput): Promise<void> {
-      await repo.logMessage({
-        session: input.session,
-        chatId: input.chatId,
-        messageId: `failed:${input.workflowId}`,
-        timestamp: new Date(),
-        direction: 'outbound',
-        senderType: 'assistant',
-        messageType: 'text',
-        content: input.content ?? null,
-        metadata: {
-          workflowId: input.workflowId,
-          ...(input.inReplyTo ? { inReplyTo: input.inReplyTo } : {}),
-          ...(input.requestId ? { requestId: input.requestId } : {}),
-        },
-        deliveryStatus: 'failed',
-        statusReason: input.reason,
-      });
-      if (input.requestId) {
-        await updateRequest(
-          { requestId: input.requestId, session: input.session, chatId: input.chatId, workflowId: input.workflowId },
-          { status: 'failed', reason: input.reason },
-        );
-      }
-    },
-
-    /** Mirrors the delivery status a workflow saw onto the outbound request (GET /api/messages/:requestId). */
-    async updateRequestStatus(input: {
-      requestId: string;
-      session: string;
-      chatId: string;
-      workflowId: string;
-      status: 'sent' | 'delivered' | 'read' | 'failed';
-      reason?: string;
-    }): Promise<void> {
-      const { status, reason, ...ref } = input;
-      await updateRequest(ref, { status, reason });
-    },
-
-    /**
-     * Asks WPPConnect for the ack of a message whose ack webhooks never reached us (the webhook has no
-     * retry: our API was down, or the event was lost) and records it. Returns the status now known.
-     */
-    async reconcileDelivery(input: { session: string; chatId: string; messageId: string }): Promise<DeliveryStatus> {
-      const recent = await wpp.getMessages(input.session, input.chatId, { count: 50 });
-      const found = recent.find((m) => m.id === input.messageId);
-      if (found?.ack !== undefined && found.ack >= 1) {
-        const result = await repo.recordDeliveryEvent({
-          session: input.session,
-          messageId: input.messageId,
-          status: ackToStatus(found.ack),
-          ack: found.ack,
-          at: new Date(),
-          source: 'catch-up',
-        });
-        if (result.current) return result.current;
-      }
-      const message = await repo.getMessage(input.session, input.messageId);
-      return message?.deliveryStatus ?? 'sent';
-    },
-
-    async flagUndelivered(input: { session: string; messageId: string; afterMs: number }): Promise<void> {
-      const minutes = Math.round(input.afterMs / 60_000);
-      await repo.flagMessage(
-        input.session,
-        input.messageId,
-        'undelivered',
-        `not delivered after ${minutes >= 1 ? `${minutes} minute(s)` : `${Math.round(input.afterMs / 1000)} s`}`,
-      );
-    },
-
-    async setChatStatus(input: {
-      session: string;
-      chatId: string;
-      status: 'active' | 'handoff' | 'escalated';
-    }): Promise<void> {
-      await repo.setChatStatus(input.session, input.chatId, input.status);
     },
   };
 }

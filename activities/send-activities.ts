@@ -1,4 +1,5 @@
 import { activityInfo, ApplicationFailure, heartbeat, log } from '@temporalio/activity';
+import { FailureType } from '../contracts';
 import type { IConversationRepository } from '../db/types';
 import type { MediaStore } from '../media/store';
 import { isWppError } from '../wppconnect/errors';
@@ -30,6 +31,11 @@ export interface SendTextInput {
   text: string;
   /** The newest patient message this reply answers: a duplicate can only be a message after it. */
   anchorMessageId?: string;
+  /**
+   * ISO time after which this text must not be sent as it is (REPLY_MAX_AGE after its assessment): the
+   * attempt fails with the non-retryable `ReplyExpired` and the conversation writes it again.
+   */
+  notAfter?: string;
 }
 
 export interface SendMediaInput {
@@ -69,9 +75,9 @@ export function toActivityFailure(err: unknown): unknown {
   if (!isWppError(err)) return err;
   switch (err.type) {
     case 'WppRecipientNotFound':
-      return ApplicationFailure.nonRetryable(err.message, 'RecipientNotFound');
+      return ApplicationFailure.nonRetryable(err.message, FailureType.RecipientNotFound);
     case 'WppProtocol':
-      return ApplicationFailure.nonRetryable(err.message, 'WppProtocol');
+      return ApplicationFailure.nonRetryable(err.message, FailureType.WppProtocol);
     default:
       return ApplicationFailure.retryable(err.message, err.type);
   }
@@ -127,8 +133,7 @@ export function createSendActivities({ wpp, repo, mediaStore, sessionGate }: Sen
     return { messageId: earlier.id, chatId: earlier.chatId, ack: 1, alreadySent: true };
   };
 
-  const guarded = async (session: string, send: () => Promise<SentMessage>): Promise<SentMessage> => {
-    if (sessionGate) await sessionGate.assertSessionUsable(session);
+  const guarded = async (send: () => Promise<SentMessage>): Promise<SentMessage> => {
     try {
       return await send();
     } catch (err) {
@@ -139,6 +144,8 @@ export function createSendActivities({ wpp, repo, mediaStore, sessionGate }: Sen
   return {
     async sendText(input: SendTextInput): Promise<SendResult> {
       const { retry, startedAtMs } = attemptStart();
+      // While the keeper knows the session is down, wait here (retry backoff) before any WPPConnect call.
+      if (sessionGate) await sessionGate.assertSessionUsable(input.session);
       if (retry) {
         const earlier = await lookForEarlierSend(
           input.session,
@@ -151,14 +158,19 @@ export function createSendActivities({ wpp, repo, mediaStore, sessionGate }: Sen
         });
         if (earlier) return earlier;
       }
-      const sent = await guarded(input.session, () =>
-        wpp.sendText(input.session, { to: input.chatId, text: input.text }),
-      );
+      if (input.notAfter !== undefined && Date.now() > Date.parse(input.notAfter)) {
+        throw ApplicationFailure.nonRetryable(
+          `the reply was written at least REPLY_MAX_AGE ago (not after ${input.notAfter})`,
+          FailureType.ReplyExpired,
+        );
+      }
+      const sent = await guarded(() => wpp.sendText(input.session, { to: input.chatId, text: input.text }));
       return { ...sent, alreadySent: false };
     },
 
     async sendMedia(input: SendMediaInput): Promise<SendResult> {
       const { retry, startedAtMs } = attemptStart();
+      if (sessionGate) await sessionGate.assertSessionUsable(input.session);
       if (retry) {
         const wanted = input.type === 'image' ? ['image'] : ['document'];
         const earlier = await lookForEarlierSend(
@@ -179,7 +191,7 @@ export function createSendActivities({ wpp, repo, mediaStore, sessionGate }: Sen
       try {
         data = await mediaStore.readOutbound(input.mediaFile);
       } catch (err) {
-        throw ApplicationFailure.nonRetryable((err as Error).message, 'MediaNotFound');
+        throw ApplicationFailure.nonRetryable((err as Error).message, FailureType.MediaNotFound);
       }
       const file = {
         to: input.chatId,
@@ -188,7 +200,7 @@ export function createSendActivities({ wpp, repo, mediaStore, sessionGate }: Sen
         filename: input.filename,
         caption: input.caption,
       };
-      const sent = await guarded(input.session, () =>
+      const sent = await guarded(() =>
         input.type === 'image' ? wpp.sendImage(input.session, file) : wpp.sendDocument(input.session, file),
       );
       return { ...sent, alreadySent: false };

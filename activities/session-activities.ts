@@ -1,41 +1,29 @@
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { request, type Dispatcher } from 'undici';
+import {
+  FailureType,
+  inboundMessageSignal,
+  plainWorkflowIds,
+  sessionStatusQuery,
+  type KeeperSessionState,
+  type SessionKeeperStatus,
+  type WorkflowIds,
+} from '../contracts';
 import type { IConversationRepository } from '../db/types';
 import type { MediaStore } from '../media/store';
 import { LogEvent, type Logger } from '../observability/logger';
 import { webhookUrlFor } from '../wppconnect/client';
 import { isWppError } from '../wppconnect/errors';
 import { isHousekeepingType, wppMessageToInbound } from '../wppconnect/normalize';
+import { signalConversation } from '../temporal/conversations';
 import type { IWhatsAppService, SessionState, WppChat, WppMessage } from '../wppconnect/types';
-import {
-  inboundWorkflowId,
-  SA_CHAT_ID,
-  SA_WHATSAPP_SESSION,
-  sessionKeeperWorkflowId,
-  sessionStatusQuery,
-  type InboundWorkflowInput,
-  type SessionKeeperStatus,
-} from '../workflows/definitions';
 
 /**
  * Activities of the session keeper (workflows/session-keeper.ts). They hold everything the workflow
  * must never see: the WPPConnect token (cached inside `wpp`), the webhook token (inside the webhook
  * URL built here), QR bytes (written to the media store) and message text (handed straight to the
- * inbound workflows they start).
+ * conversations they hand them to).
  */
-
-/**
- * Failure types this file throws itself. The keeper also branches on the WPPConnect types
- * `WppSecretRejected` and `WppAuth` (wppconnect/errors.ts), which pass through unchanged.
- */
-export const SessionFailureType = {
-  /** A session name that is not in WPPCONNECT_SESSION: a configuration error, never retried. */
-  UnknownSession: 'UnknownSession',
-  /** The keeper knows the session is down: sends wait with their retry backoff. */
-  SessionUnavailable: 'WppSessionUnavailable',
-} as const;
 
 export interface CatchUpLimits {
   /** Chats looked at per pass (newest activity first). */
@@ -58,20 +46,11 @@ export const DEFAULT_CATCH_UP_LIMITS: CatchUpLimits = {
   maxMarks: 500,
 };
 
-export interface OperatorAlert {
-  type: 'session-qr';
-  session: string;
-}
-export type OperatorAlertDispatcher = (alert: OperatorAlert) => Promise<void>;
-
 export interface SessionActivitiesConfig {
   sessions: string[];
   publicUrl: string;
   webhookToken: string;
   taskQueue: string;
-  clinicianAlertUrl?: string;
-  /** Per HTTP call to the alert URL (default 10 s). */
-  alertTimeoutMs?: number;
 }
 
 export interface SessionActivitiesDeps {
@@ -84,10 +63,8 @@ export interface SessionActivitiesDeps {
   temporalClient: Pick<Client, 'workflow'>;
   config: SessionActivitiesConfig;
   logger: Logger;
-  /** Defaults to a JSON POST to `config.clinicianAlertUrl` (no-op when unset). */
-  alertDispatcher?: OperatorAlertDispatcher;
-  /** Shared undici dispatcher for the default alert POST. */
-  httpDispatcher?: Dispatcher;
+  /** Workflow ids (pseudonymous with a payload key); readable by default. */
+  ids?: WorkflowIds;
   catchUpLimits?: Partial<CatchUpLimits>;
   /** Clock for the catch-up lookback (tests). */
   now?: () => number;
@@ -130,10 +107,6 @@ export interface PublishQrInput {
 
 export interface PublishQrResult {
   stored: boolean;
-}
-
-export interface NotifyOperatorsResult {
-  delivered: boolean;
 }
 
 export interface CatchUpInput {
@@ -182,27 +155,6 @@ async function wppCall<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function createHttpAlertDispatcher(
-  url: string | undefined,
-  timeoutMs: number,
-  dispatcher: Dispatcher | undefined,
-): OperatorAlertDispatcher {
-  return async (alert) => {
-    if (url === undefined) return;
-    const res = await request(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(alert),
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      ...(dispatcher ? { dispatcher } : {}),
-    });
-    await res.body.dump();
-    // Any non-2xx is retried by the activity's policy: the receiver may be restarting.
-    if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`alert URL answered ${res.statusCode}`);
-  };
-}
-
 /** Keeps the `max` entries with the newest times. */
 export function capMarks(marks: Record<string, number>, max: number): Record<string, number> {
   const entries = Object.entries(marks);
@@ -215,14 +167,12 @@ export function createSessionActivities(deps: SessionActivitiesDeps) {
   const { wpp, repo, mediaStore, temporalClient, config, logger } = deps;
   const limits: CatchUpLimits = { ...DEFAULT_CATCH_UP_LIMITS, ...deps.catchUpLimits };
   const now = deps.now ?? Date.now;
-  const alertDispatcher =
-    deps.alertDispatcher ??
-    createHttpAlertDispatcher(config.clinicianAlertUrl, config.alertTimeoutMs ?? 10_000, deps.httpDispatcher);
+  const ids = deps.ids ?? plainWorkflowIds;
   const webhookUrl = webhookUrlFor(config.publicUrl, config.webhookToken);
 
   const assertKnownSession = (session: string): void => {
     if (!config.sessions.includes(session)) {
-      throw ApplicationFailure.nonRetryable(`session ${session} is not configured`, SessionFailureType.UnknownSession);
+      throw ApplicationFailure.nonRetryable(`session ${session} is not configured`, FailureType.UnknownSession);
     }
   };
 
@@ -275,25 +225,16 @@ export function createSessionActivities(deps: SessionActivitiesDeps) {
     return { fresh: [...candidates.values()], examined, newest, truncated: true, skipped };
   };
 
-  /** Starts the same workflow the webhook would have started; an existing one means it is handled. */
-  const startInbound = async (session: string, msg: WppMessage): Promise<boolean> => {
-    const input: InboundWorkflowInput = { message: wppMessageToInbound(msg, session), receivedVia: 'catch-up' };
-    try {
-      await temporalClient.workflow.start('inboundMessageWorkflow', {
-        taskQueue: config.taskQueue,
-        workflowId: inboundWorkflowId(session, msg.id),
-        args: [input],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: SA_CHAT_ID, value: input.message.chatId },
-          { key: SA_WHATSAPP_SESSION, value: session },
-        ],
-      });
-      return true;
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
-      throw err;
-    }
+  /** Hands the message to its chat's conversation, as the webhook would have; the conversation ignores duplicates. */
+  const handOver = async (session: string, msg: WppMessage): Promise<void> => {
+    const message = wppMessageToInbound(msg, session);
+    await signalConversation(
+      temporalClient,
+      { ids, taskQueue: config.taskQueue },
+      { session, chatId: message.chatId },
+      inboundMessageSignal,
+      { message, receivedVia: 'catch-up' },
+    );
   };
 
   return {
@@ -357,16 +298,9 @@ export function createSessionActivities(deps: SessionActivitiesDeps) {
       return { stored: png !== null };
     },
 
-    /** POSTs {type:'session-qr', session} to CLINICIAN_ALERT_URL; retried by the workflow's policy. */
-    async notifyOperators(alert: OperatorAlert): Promise<NotifyOperatorsResult> {
-      if (config.clinicianAlertUrl === undefined && deps.alertDispatcher === undefined) return { delivered: false };
-      await alertDispatcher(alert);
-      return { delivered: true };
-    },
-
     /**
-     * Finds patient messages whose webhook never arrived (CONTRACT §4 recovery recipe) and starts their
-     * inbound workflows. Bounded per pass; what is left is found by the next pass.
+     * Finds patient messages whose webhook never arrived (CONTRACT §4 recovery recipe) and hands them to
+     * their conversations. Bounded per pass; what is left is found by the next pass.
      */
     async catchUpMessages({ session, marks, reason }: CatchUpInput): Promise<CatchUpResult> {
       assertKnownSession(session);
@@ -406,8 +340,8 @@ export function createSessionActivities(deps: SessionActivitiesDeps) {
         if (scan.truncated) result.truncated += 1;
         // Oldest first, so the conversation sees them in the order the patient wrote.
         for (const msg of scan.fresh.sort((a, b) => a.t - b.t)) {
-          if (await startInbound(session, msg)) result.started += 1;
-          else result.skipped += 1;
+          await handOver(session, msg);
+          result.started += 1;
         }
         next[chat.id] = scan.newest;
         heartbeat({ chatsScanned: result.chatsScanned, started: result.started });
@@ -439,6 +373,7 @@ export interface SessionGate {
 
 export interface SessionGateOptions {
   client: Pick<Client, 'workflow'>;
+  ids?: WorkflowIds;
   /** How long one keeper answer is reused (default 2 s). */
   cacheMs?: number;
   /** A keeper that does not answer within this time is treated as absent (default 2 s). */
@@ -447,7 +382,7 @@ export interface SessionGateOptions {
 }
 
 /** States in which the keeper has seen the session fail; UNKNOWN means it has not looked yet. */
-const UNUSABLE_STATES = new Set<SessionKeeperStatus['state']>([
+const UNUSABLE_STATES = new Set<KeeperSessionState>([
   'CLOSED',
   'INITIALIZING',
   'QRCODE',
@@ -458,6 +393,7 @@ const UNUSABLE_STATES = new Set<SessionKeeperStatus['state']>([
 
 export function createSessionGate({
   client,
+  ids = plainWorkflowIds,
   cacheMs = 2_000,
   queryTimeoutMs = 2_000,
   now = Date.now,
@@ -469,7 +405,7 @@ export function createSessionGate({
     if (cached && now() - cached.at < cacheMs) return cached.status;
     let status: SessionKeeperStatus | null;
     try {
-      const handle = client.workflow.getHandle(sessionKeeperWorkflowId(session));
+      const handle = client.workflow.getHandle(ids.sessionKeeper(session));
       status = await client.workflow.withDeadline(now() + queryTimeoutMs, () => handle.query(sessionStatusQuery));
     } catch {
       // Not running, not queryable, or no worker: the gate must never be the thing that blocks sends.
@@ -485,7 +421,7 @@ export function createSessionGate({
       if (status !== null && UNUSABLE_STATES.has(status.state)) {
         throw ApplicationFailure.retryable(
           `WhatsApp session ${session} is ${status.state} (since ${status.since})`,
-          SessionFailureType.SessionUnavailable,
+          FailureType.SessionUnavailable,
         );
       }
     },

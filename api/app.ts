@@ -32,6 +32,7 @@ import { sessionRoutes } from './routes/sessions';
 import { triageRoutes } from './routes/triage';
 import { webhookRoutes } from './routes/webhook';
 import { createWorkflowGateway } from './workflows';
+import { plainWorkflowIds } from '../contracts';
 
 const DEFAULT_TEMPORAL_RPC_TIMEOUT_MS = 10_000;
 
@@ -41,7 +42,8 @@ export function createApp(deps: AppDeps): Koa {
   const gateway = createWorkflowGateway(deps.temporal, {
     taskQueue: deps.config.temporal.taskQueue,
     rpcTimeoutMs: deps.temporalRpcTimeoutMs ?? DEFAULT_TEMPORAL_RPC_TIMEOUT_MS,
-    onStart: (workflow, outcome) => metrics.workflowStarts.inc({ workflow, outcome }),
+    ids: deps.ids ?? plainWorkflowIds,
+    onSignal: (workflow, outcome) => metrics.workflowSignals.inc({ workflow, outcome }),
   });
   const context: RouteContext = { deps, gateway, metrics };
   const { api: apiConfig } = deps.config;

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import type { Config } from '../config/config';
+import type { WorkflowIds } from '../contracts';
 import type { IConversationRepository } from '../db/types';
 import type { MediaStore } from '../media/store';
 import type { Logger } from '../observability/logger';
@@ -23,6 +24,8 @@ export interface AppDeps {
   metrics?: ApiMetrics;
   /** Injected clock for the rate limiters, the failed-authentication throttle and the readiness cache. */
   now?: () => number;
+  /** Workflow ids and search-attribute values (pseudonymous with a payload key); readable by default. */
+  ids?: WorkflowIds;
   /** Deadline of one Temporal call made while answering a request. */
   temporalRpcTimeoutMs?: number;
 }

@@ -6,7 +6,7 @@ export interface ApiMetrics {
   httpDuration: Histogram<'method' | 'route' | 'status'>;
   webhookEvents: Counter<'event' | 'outcome'>;
   duplicates: Counter<'kind'>;
-  workflowStarts: Counter<'workflow' | 'outcome'>;
+  workflowSignals: Counter<'workflow' | 'outcome'>;
 }
 
 export function createApiMetrics(registry: Registry = new Registry()): ApiMetrics {
@@ -32,9 +32,9 @@ export function createApiMetrics(registry: Registry = new Registry()): ApiMetric
       labelNames: ['kind'],
       registers: [registry],
     }),
-    workflowStarts: new Counter({
-      name: 'workflow_starts_total',
-      help: 'Workflow starts and signal-with-starts requested by the API, by workflow type and outcome',
+    workflowSignals: new Counter({
+      name: 'workflow_signals_total',
+      help: 'Signal-with-starts the API made (one per accepted message), by workflow type and outcome',
       labelNames: ['workflow', 'outcome'],
       registers: [registry],
     }),

@@ -1,42 +1,46 @@
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { type SearchAttributePair, WorkflowIdReusePolicy } from '@temporalio/common';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { SignalDefinition } from '@temporalio/common';
 import {
-  conversationWorkflowId,
-  type HandoffSignal,
+  conversationStateQuery,
   handoffSignal,
-  inboundWorkflowId,
-  type InboundWorkflowInput,
-  type MessageAckSignal,
+  inboundMessageSignal,
   messageAckSignal,
-  type OutboundRequest,
-  outboundWorkflowId,
   patientLinkedSignal,
-  requestTurnSignal,
-  SA_CHAT_ID,
   SA_WHATSAPP_SESSION,
   sendMessageSignal,
   sessionEventSignal,
-  type SessionEventSignal,
-  sessionKeeperWorkflowId,
-  type SessionKeeperStatus,
   sessionStatusQuery,
-  type TurnRequest,
-} from '../workflows/definitions';
+  type ConversationState,
+  type HandoffSignal,
+  type InboundMessageSignal,
+  type MessageAckSignal,
+  type OutboundRequest,
+  type SessionEventSignal,
+  type SessionKeeperStatus,
+  type WorkflowIds,
+} from '../contracts';
+import { signalConversation } from '../temporal/conversations';
 
 /**
  * Everything the API asks of Temporal, by workflow NAME (the API never imports workflow code). Every call
  * runs under a deadline so a request never hangs on an unreachable server: it fails and maps to 503.
  */
 export interface WorkflowGateway {
-  /** Starts the per-message workflow; `duplicate` when that message id was already started (even completed). */
-  startInbound(input: InboundWorkflowInput): Promise<{ workflowId: string; duplicate: boolean }>;
-  /** false when the workflow does not exist (any more). */
-  signalAck(workflowId: string, ack: MessageAckSignal): Promise<boolean>;
+  readonly ids: WorkflowIds;
+  /**
+   * Hands an incoming message to its chat's conversation (signal-with-start): one Temporal call, durable
+   * once it returns. Returns the conversation's id and the id the message's own workflow will have.
+   */
+  deliverInbound(input: InboundMessageSignal): Promise<{ workflowId: string; messageWorkflowId: string }>;
+  /** Tells the conversation about an ack that changes what it does (a failed reply); false when none runs. */
+  signalAck(session: string, chatId: string, ack: MessageAckSignal): Promise<boolean>;
   signalSessionEvent(session: string, event: SessionEventSignal): Promise<string>;
-  /** Signal-with-start on the chat's conversation; returns the outbound workflow that will send it. */
+  /** Signal-with-start on the chat's conversation; returns the conversation's workflow id. */
   sendMessage(request: OutboundRequest): Promise<string>;
   signalHandoff(session: string, chatId: string, signal: HandoffSignal): Promise<void>;
   signalPatientLinked(session: string, chatId: string, patientId: string): Promise<void>;
+  /** The conversation's state, or null when no conversation workflow runs for the chat. */
+  conversationState(session: string, chatId: string): Promise<ConversationState | null>;
   /** The keeper's status, or null when no keeper workflow exists for the session. */
   sessionStatus(session: string): Promise<SessionKeeperStatus | null>;
   /** Cheap round trip for readiness. */
@@ -46,38 +50,29 @@ export interface WorkflowGateway {
 export interface WorkflowGatewayOptions {
   taskQueue: string;
   rpcTimeoutMs: number;
-  /** Called once per start / signal-with-start, for metrics. */
-  onStart?: (workflow: string, outcome: 'started' | 'duplicate' | 'signalled' | 'failed') => void;
+  ids: WorkflowIds;
+  /** Called once per signal-with-start, for metrics. */
+  onSignal?: (workflow: string, outcome: 'signalled' | 'failed') => void;
 }
 
-const conversationAttributes = (session: string, chatId: string): SearchAttributePair[] => [
-  { key: SA_CHAT_ID, value: chatId },
-  { key: SA_WHATSAPP_SESSION, value: session },
-];
-
 export function createWorkflowGateway(client: Client, opts: WorkflowGatewayOptions): WorkflowGateway {
+  const { ids } = opts;
   const withDeadline = <T>(fn: () => Promise<T>, ms = opts.rpcTimeoutMs): Promise<T> =>
     client.withDeadline(Date.now() + ms, fn);
-  const report = opts.onStart ?? (() => undefined);
+  const report = opts.onSignal ?? (() => undefined);
 
-  const signalConversation = async <T>(
+  const toConversation = async <A>(
     session: string,
     chatId: string,
-    signal: Parameters<Client['workflow']['signalWithStart']>[1]['signal'],
-    args: T[],
-  ): Promise<void> => {
+    signal: SignalDefinition<[A]>,
+    arg: A,
+  ): Promise<string> => {
     try {
-      await withDeadline(() =>
-        client.workflow.signalWithStart('conversationWorkflow', {
-          workflowId: conversationWorkflowId(session, chatId),
-          taskQueue: opts.taskQueue,
-          args: [{ session, chatId }],
-          signal,
-          signalArgs: args,
-          typedSearchAttributes: conversationAttributes(session, chatId),
-        }),
+      const workflowId = await withDeadline(() =>
+        signalConversation(client, { ids, taskQueue: opts.taskQueue }, { session, chatId }, signal, arg),
       );
       report('conversationWorkflow', 'signalled');
+      return workflowId;
     } catch (err) {
       report('conversationWorkflow', 'failed');
       throw err;
@@ -85,42 +80,19 @@ export function createWorkflowGateway(client: Client, opts: WorkflowGatewayOptio
   };
 
   return {
-    async startInbound(input) {
+    ids,
+
+    async deliverInbound(input) {
       const { session, chatId, messageId } = input.message;
-      const workflowId = inboundWorkflowId(session, messageId);
-      try {
-        await withDeadline(() =>
-          client.workflow.start('inboundMessageWorkflow', {
-            workflowId,
-            taskQueue: opts.taskQueue,
-            args: [input],
-            typedSearchAttributes: conversationAttributes(session, chatId),
-            // A message already handled, even completed long ago, must never be answered twice.
-            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          }),
-        );
-        report('inboundMessageWorkflow', 'started');
-      } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) {
-          report('inboundMessageWorkflow', 'duplicate');
-          return { workflowId, duplicate: true };
-        }
-        report('inboundMessageWorkflow', 'failed');
-        throw err;
-      }
-      if (!input.message.isGroup) {
-        // Reserve the message's place in the chat's line now, while no worker is involved: a worker killed
-        // before the workflow asks for its turn must not let the patient's later messages overtake it.
-        // The workflow asks for its turn itself too (idempotent), so a failure here loses nothing.
-        const turn: TurnRequest = { workflowId, kind: 'inbound', messageId, sentAt: input.message.sentAt };
-        await signalConversation(session, chatId, requestTurnSignal, [turn]).catch(() => undefined);
-      }
-      return { workflowId, duplicate: false };
+      const workflowId = await toConversation(session, chatId, inboundMessageSignal, input);
+      return { workflowId, messageWorkflowId: ids.inbound(session, messageId) };
     },
 
-    async signalAck(workflowId, ack) {
+    async signalAck(session, chatId, ack) {
       try {
-        await withDeadline(() => client.workflow.getHandle(workflowId).signal(messageAckSignal, ack));
+        await withDeadline(() =>
+          client.workflow.getHandle(ids.conversation(session, chatId)).signal(messageAckSignal, ack),
+        );
         return true;
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return false;
@@ -129,7 +101,7 @@ export function createWorkflowGateway(client: Client, opts: WorkflowGatewayOptio
     },
 
     async signalSessionEvent(session, event) {
-      const workflowId = sessionKeeperWorkflowId(session);
+      const workflowId = ids.sessionKeeper(session);
       try {
         await withDeadline(() =>
           client.workflow.signalWithStart('sessionKeeperWorkflow', {
@@ -149,23 +121,36 @@ export function createWorkflowGateway(client: Client, opts: WorkflowGatewayOptio
       }
     },
 
-    async sendMessage(request) {
-      await signalConversation(request.session, request.chatId, sendMessageSignal, [{ request }]);
-      return outboundWorkflowId(request.session, request.requestId);
+    sendMessage(request) {
+      return toConversation(request.session, request.chatId, sendMessageSignal, { request });
     },
 
     async signalHandoff(session, chatId, signal) {
-      await signalConversation(session, chatId, handoffSignal, [signal]);
+      await toConversation(session, chatId, handoffSignal, signal);
     },
 
     async signalPatientLinked(session, chatId, patientId) {
-      await signalConversation(session, chatId, patientLinkedSignal, [{ patientId }]);
+      await toConversation(session, chatId, patientLinkedSignal, {
+        patientId,
+        attribute: ids.patientAttribute(patientId),
+      });
+    },
+
+    async conversationState(session, chatId) {
+      try {
+        return await withDeadline(() =>
+          client.workflow.getHandle(ids.conversation(session, chatId)).query(conversationStateQuery),
+        );
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return null;
+        throw err;
+      }
     },
 
     async sessionStatus(session) {
       try {
         return await withDeadline(() =>
-          client.workflow.getHandle(sessionKeeperWorkflowId(session)).query(sessionStatusQuery),
+          client.workflow.getHandle(ids.sessionKeeper(session)).query(sessionStatusQuery),
         );
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return null;

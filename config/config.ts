@@ -122,6 +122,20 @@ const positiveNumber = (def: number) =>
       return n;
     });
 
+const duration = (def: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const text = v === undefined || v.trim() === '' ? def : v;
+      const ms = parseDurationMs(text);
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: `must be a duration like "10 minutes" or "90s", got "${text}"` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
 const bool = (def: boolean) =>
   z
     .string()
@@ -233,17 +247,9 @@ const envSchema = z.object({
   AI_MODEL: optionalString,
   AI_TIMEOUT_SECONDS: positiveNumber(30),
   QUIET_WINDOW_MS: int(2000, 0),
-  DELIVERY_TIMEOUT: z
-    .string()
-    .default('10 minutes')
-    .transform((v, ctx) => {
-      const ms = parseDurationMs(v);
-      if (ms === undefined || ms <= 0) {
-        ctx.addIssue({ code: 'custom', message: `must be a duration like "10 minutes" or "90s", got "${v}"` });
-        return z.NEVER;
-      }
-      return ms;
-    }),
+  DELIVERY_TIMEOUT: duration('10 minutes'),
+  REPLY_MAX_AGE: duration('15 minutes'),
+  HUMAN_REPLY_PAUSES_BOT: bool(true),
   CLINICIAN_ALERT_URL: url(undefined),
   CLINICIAN_ALERT_SECRET: optionalString,
   SESSION_KEEPER_CHECK_SECONDS: int(30, 1, 86_400),
@@ -304,6 +310,10 @@ export interface Config {
   ai: { provider: 'rules' | 'openai'; baseUrl?: string; apiKey?: string; model?: string; timeoutMs: number };
   quietWindowMs: number;
   deliveryTimeoutMs: number;
+  /** An assessment older than this when its send can finally go is redone. */
+  replyMaxAgeMs: number;
+  /** A staff reply (linked phone or console) pauses the assistant for that chat. */
+  humanReplyPausesBot: boolean;
   clinicianAlertUrl?: string;
   /** HMAC-SHA256 key of the signature header on outbound alerts (CLINICIAN_ALERT_SECRET). */
   clinicianAlertSecret?: string;
@@ -438,6 +448,8 @@ export function loadConfig(env: RawEnv): Config {
     },
     quietWindowMs: e.QUIET_WINDOW_MS,
     deliveryTimeoutMs: e.DELIVERY_TIMEOUT,
+    replyMaxAgeMs: e.REPLY_MAX_AGE,
+    humanReplyPausesBot: e.HUMAN_REPLY_PAUSES_BOT,
     clinicianAlertUrl: e.CLINICIAN_ALERT_URL,
     clinicianAlertSecret: e.CLINICIAN_ALERT_SECRET,
     sessionKeeper: {

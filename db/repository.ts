@@ -300,7 +300,8 @@ export function createConversationRepository(sequelize: Sequelize): IConversatio
         });
         const early = await DeliveryEvent.findAll({ where: key, order: [['id', 'ASC']] });
         const advanced = await advanceStatus(input.session, input.messageId, early);
-        if (!advanced) throw new Error(`message ${input.messageId} vanished right after it replaced ${pendingMessageId}`);
+        if (!advanced)
+          throw new Error(`message ${input.messageId} vanished right after it replaced ${pendingMessageId}`);
         return { message: toMessageRecord(advanced.row), created: true };
       }),
 
@@ -343,6 +344,23 @@ export function createConversationRepository(sequelize: Sequelize): IConversatio
           );
         });
       }),
+
+    async findAwaitingDelivery({ session, sentBefore, sentAfter, limit }) {
+      const rows = await ConversationMessage.findAll({
+        where: {
+          session,
+          direction: 'outbound',
+          deliveryStatus: { [Op.in]: ['pending', 'sent'] },
+          timestamp: { [Op.lt]: sentBefore, [Op.gte]: sentAfter },
+        },
+        order: [
+          ['timestamp', 'ASC'],
+          ['id', 'ASC'],
+        ],
+        limit,
+      });
+      return rows.map(toMessageRecord);
+    },
 
     async getHistory({ session, chatId, limit, before }) {
       const where: WhereOptions<ConversationMessage> = {

@@ -3,13 +3,18 @@
  * Repositories return plain objects, never Sequelize instances.
  */
 
-export type SenderType = 'patient' | 'assistant' | 'human' | 'system';
-export type MessageType =
-  'text' | 'image' | 'document' | 'audio' | 'video' | 'location' | 'sticker' | 'contact' | 'other';
-/** Forward-only: pending → sent → delivered → read; failed is terminal from any non-read state. */
-export type DeliveryStatus = 'received' | 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
-export type ChatStatus = 'active' | 'handoff' | 'escalated' | 'closed';
-export type Direction = 'inbound' | 'outbound';
+import type { ChatStatus, DeliveryStatus, Direction, MessageType, SenderType } from '../contracts/domain';
+
+export {
+  ackToStatus,
+  DELIVERY_ORDER,
+  isForwardMove,
+  type ChatStatus,
+  type DeliveryStatus,
+  type Direction,
+  type MessageType,
+  type SenderType,
+} from '../contracts/domain';
 
 export interface ChatSessionRecord {
   session: string;
@@ -189,6 +194,16 @@ export interface IConversationRepository {
    * Idempotent: once replaced, a repeat finds the real row.
    */
   replacePendingMessage(session: string, pendingMessageId: string, input: LogMessageInput): Promise<LogMessageResult>;
+  /**
+   * Our messages still without a delivered ack (pending or sent), sent in [sentAfter, sentBefore), oldest
+   * first: what the session keeper's delivery watch reconciles and flags.
+   */
+  findAwaitingDelivery(query: {
+    session: string;
+    sentBefore: Date;
+    sentAfter: Date;
+    limit: number;
+  }): Promise<ConversationMessageRecord[]>;
   /** Attaches stored media (path relative to MEDIA_STORAGE_PATH) to a recorded message. */
   setMessageMedia(session: string, messageId: string, mediaPath: string, mediaFilename: string): Promise<void>;
   /** Newest last. */
@@ -217,31 +232,4 @@ export interface IConversationRepository {
   /** Liveness of the connection for /health/ready. */
   ping(): Promise<void>;
   close(): Promise<void>;
-}
-
-export const DELIVERY_ORDER: Record<DeliveryStatus, number> = {
-  received: 0,
-  pending: 1,
-  sent: 2,
-  delivered: 3,
-  read: 4,
-  failed: 5,
-};
-
-/** Forward-only rule shared by every writer: read never turns into failed, failed never turns back. */
-export function isForwardMove(from: DeliveryStatus | null, to: DeliveryStatus): boolean {
-  if (from === null) return true;
-  if (from === to) return false;
-  if (from === 'failed') return false;
-  if (to === 'failed') return from !== 'read' && from !== 'delivered';
-  return DELIVERY_ORDER[to] > DELIVERY_ORDER[from];
-}
-
-/** WhatsApp ack value (CONTRACT §3.4) to our delivery status. */
-export function ackToStatus(ack: number): DeliveryStatus {
-  if (ack < 0) return 'failed';
-  if (ack === 0) return 'pending';
-  if (ack === 1) return 'sent';
-  if (ack === 2) return 'delivered';
-  return 'read';
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { promisify } from 'node:util';
 import { ConfigError, loadConfig, type Config, type RawEnv } from '../config/config';
-import { SEARCH_ATTRIBUTE_NAMES, sessionKeeperWorkflowId } from '../workflows/definitions';
+import { SEARCH_ATTRIBUTE_NAMES, sessionKeeperWorkflowId } from '../contracts';
 
 const DEV_API_KEY = 'dev-api-key';
 const execFileAsync = promisify(execFile);

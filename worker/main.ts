@@ -15,7 +15,7 @@ import { connectionOptionsFor, createTemporalClient } from '../temporal/connecti
 import { createDataConverter } from '../temporal/data-converter';
 import { createMedicalCore } from '../triage';
 import { createWppConnectClient } from '../wppconnect/client';
-import { SA_WHATSAPP_SESSION, sessionKeeperWorkflowId } from '../workflows/definitions';
+import { SA_WHATSAPP_SESSION, sessionKeeperWorkflowId } from '../contracts';
 import type { SessionKeeperWorkflowInput } from '../workflows/session-keeper';
 import { createWorkers, loadWorkflowBundle } from './worker';
 

@@ -1,292 +1,375 @@
 /**
- * conversationWorkflow — one per chat (id conversation:<session>:<chatId>), the chat's single point of
- * order. Message workflows ask for the chat's turn; turns are granted one at a time, in arrival order.
- * A burst (messages closer together than QUIET_WINDOW_MS) is granted as one turn: the first message's
- * workflow writes one reply covering all of them, the others finish as "coalesced". sendMessage signals
- * from other services become outboundMessageWorkflow children that take their turn like everyone else.
+ * conversationWorkflow — one per chat (id conversation:<session>:<chatId>), the chat's single owner.
+ *
+ * Messages arrive as signals (the webhook and catch-up use signal-with-start) and this workflow runs every
+ * step itself, one piece of work at a time, so nothing else needs a lock, a lease or a turn:
+ *
+ *   inboundMessage ─▶ accept (log it, local) ─▶ wait until the chat is quiet for QUIET_WINDOW_MS
+ *     ─▶ assess the burst (local for the rules engine) ─▶ escalate if it is an emergency
+ *     ─▶ send the reply (activity on the rate-limited send queue) ─▶ record it and start one
+ *        inboundMessageWorkflow per message of the burst, naming what was done for it.
+ *   sendMessage ─▶ send (same queue, same line) ─▶ record.
+ *
+ * Patient messages wait in the order the patient wrote them (webhooks arrive out of order); a request from
+ * another service keeps its place in line. Delivery acks go straight to the database (the API); the session
+ * keeper's delivery watch flags replies still undelivered after DELIVERY_TIMEOUT. docs/conversation.md has
+ * the diagram.
  */
 import {
-  allHandlersFinished,
+  ActivityFailure,
+  ApplicationFailure,
   condition,
   continueAsNew,
-  getExternalWorkflowHandle,
+  isCancellation,
   log,
-  ParentClosePolicy,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  startChild,
   upsertSearchAttributes,
   workflowInfo,
-  WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
-import type { ConversationActivities } from '../activities/conversation-activities';
+import type { AlertActivities, ClinicianAlert } from '../activities/alerts';
+import type { AssessResult, MessageActivities, PipelineSettings } from '../activities/message-activities';
+import type { SendActivities, SendResult } from '../activities/send-activities';
 import {
   conversationStateQuery,
+  FailureType,
   handoffSignal,
-  outboundWorkflowId,
+  inboundMessageSignal,
+  messageAckSignal,
   patientLinkedSignal,
-  releaseTurnSignal,
-  requestTurnSignal,
-  SA_CHAT_ID,
   SA_PATIENT_ID,
   SA_TRIAGE_LEVEL,
-  SA_WHATSAPP_SESSION,
   sendMessageSignal,
-  turnGrantedSignal,
   type ConversationCarriedState,
+  type ConversationItem,
+  type ConversationState,
   type ConversationWorkflowInput,
-  type OutboundRequest,
-  type TurnGrant,
-  type TurnRequest,
-} from './definitions';
-import { SETTINGS, TEMPORAL_CALL } from './presets';
-import type { outboundMessageWorkflow } from './outbound';
+  type InboundItem,
+  type OutboundItem,
+} from '../contracts';
+import { ALERT, ASSESSMENT, LOCAL_DATABASE, MEDIA, SEND } from './presets';
 
-const { getPipelineSettings } = proxyLocalActivities<ConversationActivities>(SETTINGS);
-const { isWorkflowRunning } = proxyActivities<ConversationActivities>(TEMPORAL_CALL);
-
-/** requestIds remembered for de-duplication; older ones belong to requests long finished. */
+/** Message ids remembered for de-duplication: duplicates come seconds or minutes later, not thousands of messages. */
+const SEEN_MESSAGE_IDS = 2000;
 const SEEN_REQUEST_IDS = 1000;
-/** Turns remembered as granted; a late duplicate request comes seconds after, not a thousand turns later. */
-const GRANTED_REMEMBERED = 1000;
 /** Continue-as-new well before Temporal's history limits; the state carried over is small. */
 const MAX_HISTORY_EVENTS = 4000;
+/** A reply whose assessment expired while it waited is redone at most this many times, then sent as is. */
+const MAX_REASSESSMENTS = 3;
+
+const local = proxyLocalActivities<MessageActivities>(LOCAL_DATABASE);
+const { storeInboundMedia } = proxyActivities<MessageActivities>(MEDIA);
+const { alertClinician } = proxyActivities<AlertActivities>(ALERT);
 
 /**
  * Patient messages wait in the order the patient wrote them, not the order their webhooks arrived
- * (WPPConnect posts concurrently): a turn moves ahead of waiting inbound turns sent after it, never
- * ahead of an outbound one.
+ * (WPPConnect posts concurrently): an inbound item moves ahead of waiting inbound items sent after it,
+ * never ahead of an outbound one.
  */
-export function enqueueInSentOrder(queue: TurnRequest[], turn: TurnRequest): void {
-  const at = turn.kind === 'inbound' && turn.sentAt ? Date.parse(turn.sentAt) : Number.NaN;
+export function enqueueInSentOrder(queue: ConversationItem[], item: InboundItem): void {
+  const at = Date.parse(item.message.sentAt);
   let index = queue.length;
   if (!Number.isNaN(at)) {
     for (; index > 0; index--) {
       const previous = queue[index - 1];
-      if (!previous || previous.kind !== 'inbound' || !previous.sentAt || Date.parse(previous.sentAt) <= at) break;
+      if (previous?.kind !== 'inbound' || Date.parse(previous.message.sentAt) <= at) break;
     }
   }
-  queue.splice(index, 0, turn);
+  queue.splice(index, 0, item);
+}
+
+/** Keeps the newest `max` ids of a list and its set in step. */
+function remember(list: string[], set: Set<string>, id: string, max: number): void {
+  set.add(id);
+  list.push(id);
+  if (list.length > max) for (const dropped of list.splice(0, list.length - max)) set.delete(dropped);
+}
+
+/** The reason stored on a reply that could not be sent, from the activity failure that ended it. */
+export function failureReason(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+    const type = err.cause.type ?? 'Error';
+    if (type === FailureType.RecipientNotFound) return 'recipient does not exist on WhatsApp';
+    return `${type}: ${err.cause.message}`.slice(0, 300);
+  }
+  if (err instanceof Error) return err.message.slice(0, 300);
+  return 'unknown error';
+}
+
+function failureType(err: unknown): string | undefined {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure
+    ? (err.cause.type ?? undefined)
+    : undefined;
 }
 
 export async function conversationWorkflow(input: ConversationWorkflowInput): Promise<void> {
   const { session, chatId } = input;
-  const state: ConversationCarriedState = input.state ?? { queue: [], seenRequestIds: [], turnsGranted: 0 };
-  const seen = new Set(state.seenRequestIds);
-  state.grantedWorkflowIds ??= [];
-  const granted = new Set(state.grantedWorkflowIds);
-  const rememberGranted = (workflowId: string) => {
-    if (granted.has(workflowId)) return;
-    granted.add(workflowId);
-    const list = state.grantedWorkflowIds ?? [];
-    list.push(workflowId);
-    if (list.length > GRANTED_REMEMBERED)
-      for (const id of list.splice(0, list.length - GRANTED_REMEMBERED)) granted.delete(id);
-    state.grantedWorkflowIds = list;
+  const state: ConversationCarriedState = input.state ?? {
+    queue: [],
+    seenMessageIds: [],
+    seenRequestIds: [],
+    repliesSent: 0,
+    messagesHandled: 0,
   };
-  const outboundToStart: OutboundRequest[] = [];
+  const seenMessages = new Set(state.seenMessageIds);
+  const seenRequests = new Set(state.seenRequestIds);
+  /** Items taken by a signal and not yet logged; carried items were logged by the previous run. */
+  const fresh: InboundItem[] = [];
+  const failedAcks: string[] = [];
+  /** Media and alert activities run beside the line; continue-as-new waits for them. */
+  const background = new Set<Promise<unknown>>();
+  let step: ConversationState['step'] = 'idle';
 
-  setHandler(requestTurnSignal, (turn: TurnRequest) => {
-    if (state.holder?.workflowId === turn.workflowId || granted.has(turn.workflowId)) return;
-    if (state.queue.some((q) => q.workflowId === turn.workflowId)) return;
-    enqueueInSentOrder(state.queue, turn);
-    state.lastArrivalAt = Date.now();
-  });
-
-  setHandler(releaseTurnSignal, ({ workflowId }) => {
-    if (state.holder?.workflowId === workflowId) state.holder = undefined;
+  setHandler(inboundMessageSignal, ({ message, receivedVia }) => {
+    if (seenMessages.has(message.messageId)) return;
+    remember(state.seenMessageIds, seenMessages, message.messageId, SEEN_MESSAGE_IDS);
+    const item: InboundItem = { kind: 'inbound', message, receivedVia, arrivedAt: Date.now() };
+    enqueueInSentOrder(state.queue, item);
+    fresh.push(item);
+    if (!message.fromMe) state.lastArrivalAt = item.arrivedAt;
   });
 
   setHandler(sendMessageSignal, ({ request }) => {
-    if (seen.has(request.requestId)) return;
-    seen.add(request.requestId);
-    state.seenRequestIds.push(request.requestId);
-    if (state.seenRequestIds.length > SEEN_REQUEST_IDS) {
-      const dropped = state.seenRequestIds.splice(0, state.seenRequestIds.length - SEEN_REQUEST_IDS);
-      for (const id of dropped) seen.delete(id);
-    }
-    outboundToStart.push(request);
+    if (seenRequests.has(request.requestId)) return;
+    remember(state.seenRequestIds, seenRequests, request.requestId, SEEN_REQUEST_IDS);
+    state.queue.push({ kind: 'outbound', request });
   });
 
-  setHandler(handoffSignal, ({ action, triageLevel }) => {
+  setHandler(handoffSignal, ({ action, by }) => {
     if (action === 'resume') {
       state.pausedReason = undefined;
-    } else if (action === 'handoff') {
-      state.pausedReason = state.pausedReason === 'escalated' ? 'escalated' : 'handoff';
-    } else {
-      state.pausedReason = 'escalated';
-      if (triageLevel) {
-        state.triageLevel = triageLevel;
-        upsertSearchAttributes([{ key: SA_TRIAGE_LEVEL, value: triageLevel }]);
-      }
+      state.pausedBy = undefined;
+    } else if (action === 'escalate' || state.pausedReason !== 'escalated') {
+      // An escalation is only ended by a resume: a later handoff does not hide it.
+      state.pausedReason = action === 'escalate' ? 'escalated' : 'handoff';
+      state.pausedBy = by;
     }
   });
 
-  setHandler(patientLinkedSignal, ({ patientId }) => {
+  setHandler(patientLinkedSignal, ({ patientId, attribute }) => {
     state.patientId = patientId;
-    upsertSearchAttributes([{ key: SA_PATIENT_ID, value: patientId }]);
+    upsertSearchAttributes([{ key: SA_PATIENT_ID, value: attribute }]);
   });
 
-  setHandler(conversationStateQuery, () => ({
+  setHandler(messageAckSignal, ({ messageId, status }) => {
+    if (status === 'failed') failedAcks.push(messageId);
+  });
+
+  setHandler(conversationStateQuery, (): ConversationState => ({
     session,
     chatId,
     paused: state.pausedReason !== undefined,
     pausedReason: state.pausedReason,
+    pausedBy: state.pausedBy,
     patientId: state.patientId,
     triageLevel: state.triageLevel,
     queueLength: state.queue.length,
-    holder: state.holder?.workflowId,
-    turnsGranted: state.turnsGranted,
+    step,
+    repliesSent: state.repliesSent,
+    messagesHandled: state.messagesHandled,
   }));
 
-  upsertSearchAttributes([
-    { key: SA_CHAT_ID, value: chatId },
-    { key: SA_WHATSAPP_SESSION, value: session },
-    ...(state.patientId ? [{ key: SA_PATIENT_ID, value: state.patientId }] : []),
-    ...(state.triageLevel ? [{ key: SA_TRIAGE_LEVEL, value: state.triageLevel }] : []),
-  ]);
+  const settings: PipelineSettings = await local.getPipelineSettings();
+  const send = proxyActivities<SendActivities>({ ...SEND, taskQueue: settings.sendTaskQueue });
+  const assessActivity = settings.assessLocally
+    ? local.assessConversation
+    : proxyActivities<MessageActivities>(ASSESSMENT).assessConversation;
 
-  const settings = await getPipelineSettings();
+  const inBackground = (what: string, work: Promise<unknown>): void => {
+    const tracked = work.catch((err: unknown) => {
+      if (!isCancellation(err)) log.warn(`${what} failed`, { reason: failureReason(err) });
+    });
+    background.add(tracked);
+    void tracked.finally(() => background.delete(tracked));
+  };
 
-  const grant = async (workflowId: string, turnGrant: TurnGrant): Promise<boolean> => {
-    rememberGranted(workflowId);
-    try {
-      await getExternalWorkflowHandle(workflowId).signal(turnGrantedSignal, turnGrant);
-      return true;
-    } catch (err) {
-      // The message workflow is gone (terminated by an operator): skip it rather than block the chat.
-      log.warn('could not grant a turn; skipping that workflow', { workflowId, error: String(err) });
-      return false;
+  const alert = (a: Omit<ClinicianAlert, 'session' | 'chatId' | 'conversationWorkflowId'>): void => {
+    inBackground(
+      `clinician alert (${a.kind})`,
+      alertClinician({ ...a, session, chatId, conversationWorkflowId: workflowInfo().workflowId }),
+    );
+  };
+
+  /** Logs new messages at once (the history, search and the console see them) and fetches their media beside the line. */
+  const acceptFresh = async (): Promise<void> => {
+    const items = fresh.splice(0);
+    if (items.length === 0) return;
+    const { patientId } = await local.acceptInbound({
+      session,
+      chatId,
+      items: items.map(({ message, receivedVia }) => ({ message, receivedVia })),
+    });
+    if (patientId !== undefined) state.patientId = patientId;
+    for (const { message } of items) {
+      if (message.media) inBackground('media', storeInboundMedia({ message }));
     }
   };
 
-  const startOutbound = async (request: OutboundRequest): Promise<void> => {
-    const workflowId = outboundWorkflowId(session, request.requestId);
-    try {
-      await startChild<typeof outboundMessageWorkflow>('outboundMessageWorkflow', {
-        workflowId,
-        args: [{ request }],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: [
-          { key: SA_CHAT_ID, value: chatId },
-          { key: SA_WHATSAPP_SESSION, value: session },
-        ],
-      });
-    } catch (err) {
-      // Already started by an earlier run of this conversation (before continue-as-new): it still waits.
-      log.info('outbound workflow already exists', { workflowId, error: String(err) });
+  /** The messages at the head of the line, up to the first request of another service. */
+  const takeBurst = (): InboundItem[] => {
+    const burst: InboundItem[] = [];
+    while (state.queue[0]?.kind === 'inbound') burst.push(state.queue.shift() as InboundItem);
+    return burst;
+  };
+
+  const answer = async (burst: InboundItem[]): Promise<void> => {
+    const messages = burst.map((item) => item.message);
+    const messageIds = messages.map((m) => m.messageId);
+    const base = { session, chatId, conversationWorkflowId: workflowInfo().workflowId };
+    state.messagesHandled += burst.length;
+
+    // Staff replies typed on the phone, group chats and paused chats get no assistant reply.
+    const staff = burst.filter((item) => item.message.fromMe);
+    if (staff.length > 0) {
+      const { human } = await local.recordStaffMessages({ ...base, items: staff });
+      if (human > 0 && settings.humanReplyPausesBot && state.pausedReason === undefined) {
+        state.pausedReason = 'handoff';
+        state.pausedBy = 'phone';
+      }
     }
-    const known =
-      granted.has(workflowId) ||
-      state.holder?.workflowId === workflowId ||
-      state.queue.some((q) => q.workflowId === workflowId);
-    if (!known) {
-      state.queue.push({ workflowId, kind: 'outbound' });
-      state.lastArrivalAt ??= Date.now();
+    const patients = burst.filter((item) => !item.message.fromMe);
+    if (patients.length === 0) return;
+    if (patients.some((item) => item.message.isGroup)) {
+      await local.recordOutcomes({ ...base, items: patients, outcome: 'ignored', reason: 'group chat' });
+      return;
+    }
+    if (state.pausedReason !== undefined) {
+      await local.recordOutcomes({ ...base, items: patients, outcome: 'paused', reason: state.pausedReason });
+      if (state.pausedReason === 'escalated') alert({ kind: 'message-while-escalated' });
+      return;
+    }
+
+    step = 'assessing';
+    let assessment: AssessResult = await assessActivity({ session, chatId, messageIds });
+    if (assessment.triageLevel === 'emergency') {
+      // Paused before the reply is sent: the next message waits for a human whatever happens to the send.
+      state.pausedReason = 'escalated';
+      state.pausedBy = 'safety-layer';
+      state.triageLevel = 'emergency';
+      upsertSearchAttributes([{ key: SA_TRIAGE_LEVEL, value: settings.emergencyAttribute }]);
+      await local.recordEscalation({
+        session,
+        chatId,
+        triageLevel: assessment.triageLevel,
+        redFlags: assessment.redFlags,
+      });
+      alert({ kind: 'escalation', triageLevel: assessment.triageLevel, redFlags: assessment.redFlags });
+    }
+
+    step = 'sending';
+    const anchorMessageId = messageIds[messageIds.length - 1];
+    let sent: SendResult | undefined;
+    for (let attempt = 0; sent === undefined; attempt++) {
+      try {
+        sent = await send.sendText({
+          session,
+          chatId,
+          text: assessment.reply,
+          anchorMessageId,
+          notAfter: assessment.expiresAt,
+        });
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        if (failureType(err) === FailureType.ReplyExpired && attempt < MAX_REASSESSMENTS) {
+          // The session was down longer than REPLY_MAX_AGE: answer the conversation as it is now, and say so.
+          step = 'assessing';
+          assessment = await assessActivity({ session, chatId, messageIds, delayed: true });
+          step = 'sending';
+          continue;
+        }
+        step = 'recording';
+        await local.recordFailedReply({
+          ...base,
+          items: patients,
+          content: assessment.reply,
+          reason: failureReason(err),
+        });
+        return;
+      }
+    }
+    step = 'recording';
+    await local.recordReply({ ...base, items: patients, sent, assessment });
+    state.repliesSent += 1;
+  };
+
+  const sendRequest = async ({ request }: OutboundItem): Promise<void> => {
+    step = 'sending';
+    let sent: SendResult;
+    try {
+      sent =
+        request.type === 'text'
+          ? await send.sendText({ session, chatId, text: request.text ?? '' })
+          : await send.sendMedia({
+              session,
+              chatId,
+              type: request.type,
+              mediaFile: request.mediaFile ?? '',
+              mimetype: request.mimetype ?? 'application/octet-stream',
+              filename: request.filename,
+              caption: request.caption,
+            });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      step = 'recording';
+      await local.recordRequestFailed({ request, reason: failureReason(err) });
+      return;
+    }
+    step = 'recording';
+    await local.recordRequestSent({ request, sent });
+    if (request.senderType === 'human' && settings.humanReplyPausesBot && state.pausedReason === undefined) {
+      state.pausedReason = 'handoff';
+      state.pausedBy = request.requestedBy ?? 'human';
     }
   };
 
   const historyLimit = input.historyLimit ?? MAX_HISTORY_EVENTS;
-  const shouldContinueAsNew = () =>
-    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
+  const longHistory = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
+
+  // New messages are logged as they come, even while the line waits on a slow send (session down).
+  let accepting = false;
+  void (async () => {
+    for (;;) {
+      await condition(() => fresh.length > 0);
+      accepting = true;
+      await acceptFresh();
+      accepting = false;
+    }
+  })();
+  const allAccepted = () => fresh.length === 0 && !accepting;
 
   for (;;) {
-    const ready = () =>
-      outboundToStart.length > 0 || (state.holder === undefined && state.queue.length > 0) || shouldContinueAsNew();
-    if (state.holder) await condition(ready, settings.turnLeaseMs);
-    else await condition(ready);
+    step = 'idle';
+    await condition(() => (allAccepted() && (state.queue.length > 0 || longHistory())) || failedAcks.length > 0);
 
-    while (outboundToStart.length > 0) {
-      const request = outboundToStart.shift();
-      if (request) await startOutbound(request);
+    for (const messageId of failedAcks.splice(0)) {
+      if (state.pausedReason === 'escalated') alert({ kind: 'undelivered-escalated-reply', messageId });
     }
 
-    if (state.holder !== undefined) {
-      if (Date.now() - state.holder.grantedAt >= settings.turnLeaseMs) {
-        // A long turn is normal while sends wait for the session; only a vanished holder frees it.
-        const running = await isWorkflowRunning({ workflowId: state.holder.workflowId });
-        if (!running) {
-          log.warn('turn holder is no longer running; freeing the turn', { workflowId: state.holder.workflowId });
-          state.holder = undefined;
-        } else {
-          state.holder.grantedAt = Date.now();
-        }
-      }
-    } else if (state.queue.length > 0) {
-      await grantNext();
-    }
-
-    if (shouldContinueAsNew() && outboundToStart.length === 0) {
-      await condition(allHandlersFinished);
-      if (outboundToStart.length === 0) {
+    if (!allAccepted()) continue;
+    if (longHistory()) {
+      // Media and alerts of this run finish first; the queue (all of it logged) is carried over.
+      await Promise.all([...background]);
+      if (allAccepted()) {
         await continueAsNew<typeof conversationWorkflow>({ session, chatId, state, historyLimit: input.historyLimit });
       }
+      continue;
     }
-  }
 
-  async function grantNext(): Promise<void> {
     const head = state.queue[0];
-    if (!head) return;
+    if (head === undefined) continue;
     if (head.kind === 'outbound') {
       state.queue.shift();
-      await grantTurn(head.workflowId, { role: 'send' }, 1);
-      return;
+      await sendRequest(head);
+      continue;
     }
-
-    // Let the burst finish: wait until the chat has been quiet for the window.
-    for (;;) {
-      const quietFor = Date.now() - (state.lastArrivalAt ?? 0);
-      if (quietFor >= settings.quietWindowMs) break;
-      const arrivalsBefore = state.lastArrivalAt;
-      await condition(() => state.lastArrivalAt !== arrivalsBefore, settings.quietWindowMs - quietFor);
+    // Let the burst finish: the chat must be quiet for the window (staff messages do not wait).
+    const quietFor = Date.now() - (state.lastArrivalAt ?? 0);
+    if (!head.message.fromMe && quietFor < settings.quietWindowMs) {
+      step = 'waiting-for-quiet';
+      await condition(() => fresh.length > 0, settings.quietWindowMs - quietFor);
+      continue;
     }
-
-    // The burst: the inbound turns at the head of the queue, up to the first outbound one.
-    const burst: TurnRequest[] = [];
-    while (state.queue[0]?.kind === 'inbound') {
-      const next = state.queue.shift();
-      if (next) burst.push(next);
-    }
-    const [leader, ...followers] = burst;
-    if (!leader) return;
-
-    if (state.pausedReason !== undefined) {
-      for (const turn of burst) await grant(turn.workflowId, { role: 'paused', reason: state.pausedReason });
-      state.turnsGranted += burst.length;
-      return;
-    }
-
-    const granted = await grantTurn(
-      leader.workflowId,
-      {
-        role: 'reply',
-        messageIds: burst.map((t) => t.messageId).filter((id): id is string => id !== undefined),
-        coveredWorkflowIds: followers.map((t) => t.workflowId),
-      },
-      burst.length,
-    );
-    if (!granted) {
-      // Give the rest of the burst back to the queue; the next grant picks a new leader.
-      state.queue.unshift(...followers);
-      return;
-    }
-    for (const follower of followers) await grant(follower.workflowId, { role: 'coalesced', into: leader.workflowId });
-  }
-
-  /**
-   * The holder is recorded before the grant is sent: a fast holder's releaseTurn can be delivered in
-   * the same activation as the completion of our grant signal, and signals are handled first. Recorded
-   * afterwards, that release would be ignored and the chat blocked until the lease runs out.
-   */
-  async function grantTurn(workflowId: string, turnGrant: TurnGrant, turns: number): Promise<boolean> {
-    state.holder = { workflowId, grantedAt: Date.now() };
-    if (await grant(workflowId, turnGrant)) {
-      state.turnsGranted += turns;
-      return true;
-    }
-    if (state.holder?.workflowId === workflowId) state.holder = undefined;
-    return false;
+    await answer(takeBurst());
   }
 }

@@ -1,5 +1,4 @@
 // The workflow bundle's entry point: every workflow type the worker registers.
 export { inboundMessageWorkflow } from './inbound';
-export { outboundMessageWorkflow } from './outbound';
 export { conversationWorkflow } from './conversation';
 export { sessionKeeperWorkflow } from './session-keeper';

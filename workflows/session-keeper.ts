@@ -16,14 +16,18 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
+import type { AlertActivities } from '../activities/alerts';
+import type { DeliveryActivities } from '../activities/delivery-activities';
 import type { CheckSessionResult, SessionActivities, StartSessionResult } from '../activities/session-activities';
 import {
+  AUTH_FAILURES,
+  FailureType,
   sessionEventSignal,
   sessionStatusQuery,
   type SessionKeeperCarriedState,
   type SessionKeeperInput,
   type SessionKeeperStatus,
-} from './definitions';
+} from '../contracts';
 
 export interface SessionKeeperTimings {
   /** Poll interval while CONNECTED. */
@@ -32,6 +36,8 @@ export interface SessionKeeperTimings {
   startingCheckMs: number;
   /** Catch-up pass interval while CONNECTED (one also runs after every (re)connect). */
   catchUpEveryMs: number;
+  /** Delivery watch interval: replies still undelivered after DELIVERY_TIMEOUT are reconciled and flagged. */
+  deliveryWatchEveryMs: number;
   /** First delay of the exponential backoff between failing restarts / failing checks. */
   backoffBaseMs: number;
   /** Ceiling of that backoff. */
@@ -44,6 +50,7 @@ export const DEFAULT_SESSION_KEEPER_TIMINGS: SessionKeeperTimings = {
   healthyCheckMs: 30_000,
   startingCheckMs: 5_000,
   catchUpEveryMs: 5 * 60_000,
+  deliveryWatchEveryMs: 60_000,
   backoffBaseMs: 5_000,
   backoffMaxMs: 5 * 60_000,
   // About 10 history events per quiet iteration: ~4k events, well below the 50k hard limit.
@@ -56,7 +63,7 @@ const MAX_HISTORY_EVENTS = 8_000;
 /** SessionKeeperInput plus timing overrides (tests, unusual deployments), carried over continue-as-new. */
 export type SessionKeeperWorkflowInput = SessionKeeperInput & { timings?: Partial<SessionKeeperTimings> };
 
-const AUTH_FAILURE_TYPES = ['WppSecretRejected', 'WppAuth'];
+const AUTH_FAILURE_TYPES: readonly string[] = AUTH_FAILURES;
 
 /** Status polls: a few quick retries, then the keeper records UNREACHABLE and backs off itself. */
 const CHECK: ActivityOptions = {
@@ -66,7 +73,7 @@ const CHECK: ActivityOptions = {
     backoffCoefficient: 2,
     maximumInterval: '10 seconds',
     maximumAttempts: 3,
-    nonRetryableErrorTypes: [...AUTH_FAILURE_TYPES, 'UnknownSession'],
+    nonRetryableErrorTypes: [...AUTH_FAILURE_TYPES, FailureType.UnknownSession],
   },
 };
 
@@ -77,7 +84,7 @@ const SESSION_CONTROL: ActivityOptions = {
     initialInterval: '2 seconds',
     backoffCoefficient: 2,
     maximumAttempts: 2,
-    nonRetryableErrorTypes: [...AUTH_FAILURE_TYPES, 'UnknownSession'],
+    nonRetryableErrorTypes: [...AUTH_FAILURE_TYPES, FailureType.UnknownSession],
   },
 };
 
@@ -96,14 +103,20 @@ const CATCH_UP: ActivityOptions = {
     initialInterval: '5 seconds',
     backoffCoefficient: 2,
     maximumAttempts: 3,
-    nonRetryableErrorTypes: ['UnknownSession'],
+    nonRetryableErrorTypes: [FailureType.UnknownSession],
   },
 };
 
 const { checkSession, publishQr } = proxyActivities<SessionActivities>(CHECK);
 const { startSession, restartSession } = proxyActivities<SessionActivities>(SESSION_CONTROL);
-const { notifyOperators } = proxyActivities<SessionActivities>(QR_ALERT);
+const { notifyOperators } = proxyActivities<AlertActivities>(QR_ALERT);
 const { catchUpMessages } = proxyActivities<SessionActivities>(CATCH_UP);
+/** One pass per interval; a failed pass is simply covered by the next. */
+const { watchDeliveries } = proxyActivities<DeliveryActivities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 2 },
+});
 
 function failureOf(err: unknown): { type?: string; message: string } {
   const cause = err instanceof ActivityFailure ? err.cause : err;
@@ -136,6 +149,7 @@ export async function sessionKeeperWorkflow(input: SessionKeeperWorkflowInput): 
   let qrAnnounced = s.state === 'QRCODE' || s.state === 'PHONECODE';
   let catchUpDue = false;
   let lastCatchUpMs = s.lastCatchUpAt === undefined ? 0 : Date.parse(s.lastCatchUpAt);
+  let lastWatchMs = s.lastDeliveryWatchAt === undefined ? Date.now() : Date.parse(s.lastDeliveryWatchAt);
   let wakeUp = false;
   let restartRequestedBy: string | undefined;
   const pendingAlerts: Promise<void>[] = [];
@@ -154,6 +168,8 @@ export async function sessionKeeperWorkflow(input: SessionKeeperWorkflowInput): 
     lastError: s.lastError,
     lastCatchUpAt: s.lastCatchUpAt,
     catchUpStarted: s.catchUpStarted,
+    lastDeliveryWatchAt: s.lastDeliveryWatchAt,
+    repliesFlagged: s.repliesFlagged,
     continuedAsNew: s.continuedAsNew,
   }));
 
@@ -283,6 +299,19 @@ export async function sessionKeeperWorkflow(input: SessionKeeperWorkflowInput): 
     }
   };
 
+  /** Replies without a delivered ack after DELIVERY_TIMEOUT: reconciled with WPPConnect, else flagged. */
+  const maybeWatchDeliveries = async (): Promise<void> => {
+    if (Date.now() - lastWatchMs < timings.deliveryWatchEveryMs) return;
+    lastWatchMs = Date.now();
+    try {
+      const result = await watchDeliveries({ session, asOf: new Date().toISOString() });
+      s.repliesFlagged = (s.repliesFlagged ?? 0) + result.flagged;
+      s.lastDeliveryWatchAt = new Date().toISOString();
+    } catch (err) {
+      log.warn('delivery watch failed; the next pass covers it', { session, error: failureOf(err).message });
+    }
+  };
+
   const nextDelayMs = (): number => {
     switch (s.state) {
       case 'CONNECTED':
@@ -309,6 +338,7 @@ export async function sessionKeeperWorkflow(input: SessionKeeperWorkflowInput): 
     wakeUp = false;
     await checkAndHeal();
     await maybeCatchUp();
+    await maybeWatchDeliveries();
     // A signal that arrived meanwhile is served first; continue-as-new only from a quiet point.
     if (runIsLong(iteration) && !wakeUp && restartRequestedBy === undefined) break;
     await condition(() => wakeUp, nextDelayMs());

@@ -3,8 +3,7 @@
  * Media bytes never go into the InboundMessage: they travel separately so they stay out of
  * workflow history.
  */
-import type { MessageType } from '../db/types';
-import type { InboundMessage } from '../workflows/definitions';
+import type { InboundMessage, MessageType } from '../contracts';
 import { chatKind, normalizePhone, widToString } from './ids';
 import type { MessageWebhookEvent } from './schemas';
 import type { WppMessage } from './types';
@@ -68,14 +67,28 @@ export function isTextType(rawType: string | null | undefined): boolean {
   return rawType !== undefined && rawType !== null && TEXT_TYPES.has(rawType);
 }
 
-/** false for our own messages, status broadcasts, channels, notifications, revoked and undecrypted ones. */
-export function isPatientMessage(event: MessageWebhookEvent): boolean {
-  if (event.event === 'onselfmessage' || event.fromMe === true) return false;
+/** Sent from the clinic's own number (typed on the linked phone, or one of the pipeline's sends echoed). */
+export function isFromMe(event: MessageWebhookEvent): boolean {
+  return event.event === 'onselfmessage' || event.fromMe === true;
+}
+
+/** Something a person wrote in a person's or group chat: not status broadcasts, channels, notifications, revoked or undecrypted. */
+function isPersonMessage(event: MessageWebhookEvent): boolean {
   if (event.isNotification === true) return false;
   if (isHousekeepingType(event.type)) return false;
-  const chatId = widToString(event.chatId) ?? widToString(event.from) ?? '';
+  const chatId = widToString(event.chatId) ?? (isFromMe(event) ? widToString(event.to) : widToString(event.from)) ?? '';
   const kind = chatKind(chatId);
   return kind !== 'broadcast' && kind !== 'newsletter';
+}
+
+/** false for our own messages, status broadcasts, channels, notifications, revoked and undecrypted ones. */
+export function isPatientMessage(event: MessageWebhookEvent): boolean {
+  return !isFromMe(event) && isPersonMessage(event);
+}
+
+/** A message typed on the clinic's linked phone into a person's chat (or one of our sends, echoed back). */
+export function isStaffMessage(event: MessageWebhookEvent): boolean {
+  return isFromMe(event) && isPersonMessage(event);
 }
 
 function isoFromSeconds(seconds: number | undefined): string {
@@ -106,7 +119,8 @@ export function toInboundMessage(
   session: string,
 ): { message: InboundMessage; mediaBase64?: string } {
   const from = widToString(event.from) ?? '';
-  const chatId = widToString(event.chatId) ?? (event.fromMe ? (widToString(event.to) ?? from) : from);
+  const fromMe = isFromMe(event);
+  const chatId = widToString(event.chatId) ?? (fromMe ? (widToString(event.to) ?? from) : from);
   const isGroup = event.isGroupMsg ?? chatKind(chatId) === 'group';
   const senderId = (isGroup ? widToString(event.author) : undefined) ?? widToString(event.sender?.id) ?? from;
   const message: InboundMessage = {
@@ -122,6 +136,8 @@ export function toInboundMessage(
     messageType: mapMessageType(event.type),
     rawType: event.type,
   };
+  if (fromMe) message.fromMe = true;
+  if (typeof event.size === 'number' && Number.isFinite(event.size)) message.size = event.size;
   if (isTextType(event.type)) message.text = optional(event.body);
   const caption = optional(event.caption);
   if (caption !== undefined) message.caption = caption;
@@ -154,6 +170,7 @@ export function wppMessageToInbound(msg: WppMessage, session: string): InboundMe
     messageType: mapMessageType(msg.type),
     rawType: msg.type,
   };
+  if (msg.fromMe) message.fromMe = true;
   if (isTextType(msg.type) && msg.body) message.text = msg.body;
   if (msg.caption) message.caption = msg.caption;
   if (msg.filename) message.filename = msg.filename;

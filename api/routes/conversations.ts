@@ -1,5 +1,5 @@
 import type { ChatSessionRecord, IConversationRepository } from '../../db/types';
-import { conversationWorkflowId } from '../../workflows/definitions';
+import { conversationWorkflowId } from '../../contracts';
 import { AppError, notFound } from '../errors';
 import { defineRoute, type RouteDef, stateOf } from '../route';
 import { chatParams, errorBodySchema, optionalSessionQuery } from '../schemas/common';

@@ -1,6 +1,6 @@
 import { isForwardMove } from '../../db/types';
 import { safeDisplayFilename } from '../../media/store';
-import type { OutboundRequest } from '../../workflows/definitions';
+import type { OutboundRequest } from '../../contracts';
 import { toRecipientFields } from '../../wppconnect/ids';
 import { badRequest, conflict, notFound } from '../errors';
 import { deriveRequestId, payloadHash, resolveOutboundMime } from '../outbound';
@@ -64,7 +64,16 @@ export function messageRoutes({ deps, gateway, metrics }: RouteContext): RouteDe
       const existing = await repo.getOutboundRequest(requestId);
       if (existing !== null) return replay(existing);
 
-      const request: OutboundRequest = { requestId, session, chatId, type: body.type, requestedBy: `api:${keyId}` };
+      const request: OutboundRequest = {
+        requestId,
+        session,
+        chatId,
+        type: body.type,
+        requestedBy: `api:${keyId}`,
+        // Recorded as a person's message (and, with HUMAN_REPLY_PAUSES_BOT, pausing the assistant) only when asked.
+        senderType: body.as ?? 'system',
+        ...(body.as === 'human' && body.senderName !== undefined ? { senderName: body.senderName } : {}),
+      };
       if (body.text !== undefined) request.text = body.text;
       if (body.caption !== undefined) request.caption = body.caption;
       if (body.type !== 'text' && body.mediaBase64 !== undefined) {

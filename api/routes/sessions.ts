@@ -1,4 +1,4 @@
-import { sessionKeeperWorkflowId } from '../../workflows/definitions';
+import { sessionKeeperWorkflowId } from '../../contracts';
 import { AppError, notFound } from '../errors';
 import { defineRoute, type RouteDef, stateOf } from '../route';
 import { errorBodySchema } from '../schemas/common';

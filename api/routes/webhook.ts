@@ -1,8 +1,7 @@
 import type { Context } from 'koa';
-import { ackToStatus } from '../../db/types';
-import type { SessionEventSignal } from '../../workflows/definitions';
+import { ackToStatus, type SessionEventSignal } from '../../contracts';
 import { widToString } from '../../wppconnect/ids';
-import { isPatientMessage, toInboundMessage } from '../../wppconnect/normalize';
+import { isPatientMessage, isStaffMessage, toInboundMessage } from '../../wppconnect/normalize';
 import type { MessageWebhookEvent, OnAckEvent, WebhookEvent } from '../../wppconnect/schemas';
 import { badRequest } from '../errors';
 import { defineRoute, type RouteDef, type RouteRequest } from '../route';
@@ -12,7 +11,8 @@ import type { RouteContext } from './context';
 
 /**
  * POST /api/webhook[/:token]: WPPConnect events. WPPConnect never retries, so a 2xx means "durable":
- * an incoming message gets 2xx only once Temporal has accepted its workflow.
+ * an incoming message gets 2xx only once its chat's conversation workflow has taken it (one
+ * signal-with-start).
  */
 export function webhookRoutes({ deps, gateway, metrics }: RouteContext): RouteDef[] {
   const { config, mediaStore, repo } = deps;
@@ -30,12 +30,29 @@ export function webhookRoutes({ deps, gateway, metrics }: RouteContext): RouteDe
   };
 
   const onMessage = async (ctx: Context, event: MessageWebhookEvent, session: string): Promise<void> => {
-    if (!isPatientMessage(event)) {
+    // A message typed on the clinic's phone is a human reply; our own sends come back the same way.
+    const staff = isStaffMessage(event);
+    if (!staff && !isPatientMessage(event)) {
       count(event.event, 'ignored');
       ctx.body = { ignored: true };
       return;
     }
     const { message, mediaBase64 } = toInboundMessage(event, session);
+    if (staff && message.isGroup) {
+      count(event.event, 'ignored');
+      ctx.body = { ignored: true };
+      return;
+    }
+    const workflowId = gateway.ids.conversation(session, message.chatId);
+    const messageWorkflowId = gateway.ids.inbound(session, message.messageId);
+    if (await repo.hasMessage(session, message.messageId)) {
+      // Recorded already: a duplicate webhook, or one of our own sends echoed back.
+      metrics.duplicates.inc({ kind: 'webhook-message' });
+      count(event.event, 'duplicate');
+      ctx.status = 200;
+      ctx.body = { workflowId, messageWorkflowId, duplicate: true };
+      return;
+    }
     let stagingName: string | undefined;
     if (mediaBase64 !== undefined) {
       // MediaError → 413 (too large) or 400 (type/encoding), before anything is started.
@@ -43,19 +60,15 @@ export function webhookRoutes({ deps, gateway, metrics }: RouteContext): RouteDe
       message.media = { source: 'staged', stagingName };
     }
     try {
-      const { workflowId, duplicate } = await gateway.startInbound({ message, receivedVia: 'webhook' });
-      if (duplicate) {
-        if (stagingName !== undefined) await mediaStore.discardStaged(stagingName);
-        metrics.duplicates.inc({ kind: 'webhook-message' });
-      }
-      count(event.event, duplicate ? 'duplicate' : 'started');
-      ctx.status = duplicate ? 200 : 202;
-      ctx.body = { workflowId, duplicate };
+      await gateway.deliverInbound({ message, receivedVia: 'webhook' });
     } catch (err) {
       if (stagingName !== undefined) await mediaStore.discardStaged(stagingName);
       count(event.event, 'failed');
       throw err;
     }
+    count(event.event, 'accepted');
+    ctx.status = 202;
+    ctx.body = { workflowId, messageWorkflowId, duplicate: false };
   };
 
   const onAck = async (ctx: Context, event: OnAckEvent, session: string): Promise<void> => {
@@ -76,11 +89,11 @@ export function webhookRoutes({ deps, gateway, metrics }: RouteContext): RouteDe
       source: 'webhook',
       at: new Date(),
     });
-    const workflowId = result.message?.metadata.workflowId;
+    // Only a failed reply changes what the conversation does (an escalated chat alerts at once); the
+    // database has every status, and the session keeper's delivery watch handles lost acks.
     let signalled = false;
-    if (typeof workflowId === 'string') {
-      // A finished workflow no longer listens: the database already has the status.
-      signalled = await gateway.signalAck(workflowId, { messageId, ack: event.ack, status });
+    if (status === 'failed' && result.changed && result.message) {
+      signalled = await gateway.signalAck(session, result.message.chatId, { messageId, ack: event.ack, status });
     }
     count('onack', 'recorded');
     ctx.body = { recorded: true, status, signalled };
@@ -134,7 +147,10 @@ export function webhookRoutes({ deps, gateway, metrics }: RouteContext): RouteDe
         description: 'Duplicate message, ack recorded, session event signalled, or event ignored',
         schema: webhookResponseSchema,
       },
-      202: { description: 'Incoming message accepted: its workflow started', schema: webhookResponseSchema },
+      202: {
+        description: "Incoming message accepted: its chat's conversation has it (durable)",
+        schema: webhookResponseSchema,
+      },
       400: { description: 'Not JSON, invalid event, or unknown session', schema: errorBodySchema },
       401: { description: 'Missing or wrong webhook token', schema: errorBodySchema },
       413: { description: 'Body or media over the limit', schema: errorBodySchema },

@@ -29,7 +29,11 @@ export const webhookTokenQuery = z.object({
 
 export const webhookResponseSchema = z
   .object({
-    workflowId: z.string().optional(),
+    workflowId: z.string().optional().meta({ description: "The chat's conversationWorkflow" }),
+    messageWorkflowId: z
+      .string()
+      .optional()
+      .meta({ description: 'The inboundMessageWorkflow that will name what was done for the message' }),
     duplicate: z.boolean().optional(),
     ignored: z.literal(true).optional(),
     recorded: z.literal(true).optional(),

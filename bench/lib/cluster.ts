@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { Client, Connection, WorkflowIdConflictPolicy } from '@temporalio/client';
 import { openDatabase, type Database } from '../../db';
 import type { SessionKeeperTimings } from '../../workflows/session-keeper';
-import { SEARCH_ATTRIBUTE_NAMES, sessionKeeperWorkflowId, SA_WHATSAPP_SESSION } from '../../workflows/definitions';
+import { SEARCH_ATTRIBUTE_NAMES, sessionKeeperWorkflowId, SA_WHATSAPP_SESSION } from '../../contracts';
 import { freePorts, killHard, spawnManaged, stopGracefully, waitUntil, type ManagedProcess } from './processes';
 import { createSimClient, type SimClient } from './sim-client';
 

@@ -1,7 +1,8 @@
 /**
  * The whole pipeline in one test process, with real parts talking real HTTP: the WPPConnect simulator,
  * the Koa app (webhook receiver) on a loopback port, a SQLite database, the rules medical core, and the
- * two workers on a Temporal test environment (time-skipping or dev server).
+ * two workers on a Temporal test environment (time-skipping or dev server), built by the production
+ * createWorkers.
  *
  *   simulator ──webhook──▶ createApp() ──start/signal──▶ Temporal ◀── workers (real activities)
  *       ▲                                                               │
@@ -13,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, createSendQueueActivities, type ActivityDeps } from '../../activities';
 import type { SessionGate } from '../../activities/send-activities';
 import { createApp } from '../../api/app';
@@ -27,7 +28,8 @@ import { createWppConnectClient } from '../../wppconnect/client';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../wppconnect/simulator/server';
 import type { InjectInput } from '../../wppconnect/simulator/engine';
 import type { IWhatsAppService } from '../../wppconnect/types';
-import { inboundWorkflowId, type InboundWorkflowResult } from '../../workflows/definitions';
+import { inboundWorkflowId, type InboundWorkflowResult } from '../../contracts';
+import { createWorkers, type PipelineWorkers } from '../../worker/worker';
 
 export const SESSION = 'medical-assistant';
 export const SECRET = 'THISISMYSECURETOKEN';
@@ -162,27 +164,26 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     sessionGate: opts.sessionGate ?? { assertSessionUsable: () => Promise.resolve() },
   };
 
-  let workers: { main: Worker; sends: Worker; running: Promise<unknown> } | undefined;
+  let workers: { pipeline: PipelineWorkers; running: Promise<unknown> } | undefined;
   const startWorkers = async () => {
-    const main = await Worker.create({
+    const pipeline = await createWorkers({
       connection: opts.env.nativeConnection,
+      namespace: opts.env.namespace ?? 'default',
       taskQueue,
+      sendTaskQueue: config.temporal.sendTaskQueue,
+      sendsPerSecond: config.wppconnect.sendsPerSecond,
       workflowBundle: opts.bundle,
       activities: createActivities(deps),
+      sendActivities: createSendQueueActivities(deps),
+      shutdownGraceMs: 1000,
     });
-    const sends = await Worker.create({
-      connection: opts.env.nativeConnection,
-      taskQueue: config.temporal.sendTaskQueue,
-      activities: createSendQueueActivities(deps),
-      maxTaskQueueActivitiesPerSecond: config.wppconnect.sendsPerSecond,
-    });
-    workers = { main, sends, running: Promise.allSettled([main.run(), sends.run()]) };
+    workers = { pipeline, running: pipeline.run().catch(() => undefined) };
   };
   const stopWorkers = async () => {
     if (!workers) return;
     const w = workers;
     workers = undefined;
-    for (const worker of [w.main, w.sends]) if (worker.getState() === 'RUNNING') worker.shutdown();
+    w.pipeline.shutdown();
     await w.running;
   };
 

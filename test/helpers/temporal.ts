@@ -33,7 +33,7 @@ import {
   type WorkerOptions,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { SA_CHAT_ID, SA_PATIENT_ID, SA_TRIAGE_LEVEL, SA_WHATSAPP_SESSION } from '../../workflows/definitions';
+import { SA_CHAT_ID, SA_PATIENT_ID, SA_TRIAGE_LEVEL, SA_WHATSAPP_SESSION } from '../../contracts';
 
 /** Starting a server and bundling workflows take seconds on a busy machine: use in jest.setTimeout. */
 export const TEMPORAL_TEST_TIMEOUT_MS = 120_000;

@@ -10,7 +10,7 @@ import {
   sendMessageSignal,
   type ConversationWorkflowInput,
   type OutboundRequest,
-} from '../../workflows/definitions';
+} from '../../contracts';
 import { SESSION, startPipeline, type Pipeline } from '../helpers/pipeline';
 import { bundleWorkflows, createTimeSkippingEnv, TEMPORAL_TEST_TIMEOUT_MS } from '../helpers/temporal';
 
@@ -65,6 +65,6 @@ describe('conversationWorkflow continue-as-new', () => {
     await signal(1);
     await new Promise((r) => setTimeout(r, 500));
     expect(pipeline.sentTo(chatId).map((s) => s.text)).toEqual(expected);
-    expect(await handle.query(conversationStateQuery)).toMatchObject({ queueLength: 0, turnsGranted: 12 });
+    expect(await handle.query(conversationStateQuery)).toMatchObject({ queueLength: 0, paused: false });
   });
 });

@@ -5,14 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import {
-  conversationStateQuery,
-  conversationWorkflowId,
-  inboundWorkflowId,
-  outboundWorkflowId,
-  sendMessageSignal,
-  type OutboundWorkflowResult,
-} from '../../workflows/definitions';
+import { conversationStateQuery, conversationWorkflowId, inboundWorkflowId, sendMessageSignal } from '../../contracts';
 import type { IWhatsAppService } from '../../wppconnect/types';
 import { captureHistory } from '../helpers/histories';
 import { API_KEY, SESSION, startPipeline, type Pipeline } from '../helpers/pipeline';
@@ -108,17 +101,25 @@ describe('sending failures', () => {
         signalArgs: [{ request }],
       });
     }
-    const handle = env.client.workflow.getHandle(outboundWorkflowId(SESSION, request.requestId));
-    await pipeline.waitFor(() => pipeline.sentTo(chatId).length > 0, 'the outbound message');
-    const outcome = (await handle.result()) as OutboundWorkflowResult;
-    expect(['sent', 'delivered', 'read']).toContain(outcome.status);
-    await settle(200);
-    expect(pipeline.sentTo(chatId).map((s) => s.text)).toEqual(['Your appointment is tomorrow at 9:00']);
-    expect(await pipeline.db.repo.getOutboundRequest(request.requestId)).toMatchObject({
-      status: expect.stringMatching(/sent|delivered|read/),
-      messageId: outcome.messageId,
-    });
-    await captureHistory(handle, 'outboundMessageWorkflow', 'sent');
+    const conversation = env.client.workflow.getHandle(conversationWorkflowId(SESSION, chatId));
+    const [sent] = await pipeline.waitFor(() => {
+      const all = pipeline.sentTo(chatId);
+      return all.length > 0 && all;
+    }, 'the outbound message');
+    const status = async () => {
+      const res = await fetch(`${pipeline.apiUrl}/api/messages/${request.requestId}`, {
+        headers: { authorization: `Bearer ${API_KEY}` },
+      });
+      return (await res.json()) as Record<string, unknown>;
+    };
+    await pipeline.waitFor(async () => (await status()).status === 'read', 'the request read');
+    await settle(500);
+    expect(pipeline.sentTo(chatId).map((m) => m.text)).toEqual(['Your appointment is tomorrow at 9:00']);
+    expect(await status()).toMatchObject({ status: 'read', messageId: sent!.messageId });
+    const history = await pipeline.db.repo.getHistory({ session: SESSION, chatId, limit: 10 });
+    expect(history.map((m) => [m.direction, m.senderType, m.deliveryStatus])).toEqual([['outbound', 'system', 'read']]);
+    expect(await conversation.query(conversationStateQuery)).toMatchObject({ queueLength: 0, paused: false });
+    await captureHistory(conversation, 'conversationWorkflow', 'send-message');
   });
 });
 

@@ -13,10 +13,10 @@ import {
   conversationStateQuery,
   conversationWorkflowId,
   handoffSignal,
+  inboundMessageSignal,
   inboundWorkflowId,
-  requestTurnSignal,
   SA_PATIENT_ID,
-} from '../../workflows/definitions';
+} from '../../contracts';
 import { captureHistory } from '../helpers/histories';
 import { API_KEY, SESSION, startPipeline, type Pipeline } from '../helpers/pipeline';
 import { bundleWorkflows, createTimeSkippingEnv, TEMPORAL_TEST_TIMEOUT_MS } from '../helpers/temporal';
@@ -141,37 +141,30 @@ describe('the pipeline', () => {
     );
   });
 
-  it('ignores a turn request that comes again after the turn was granted (webhook and workflow both ask)', async () => {
+  it('takes a message delivered twice to the conversation (a redelivered webhook) only once', async () => {
     const { id, chatId } = pipeline.patientSays('5511988880008', 'I have a sore throat');
-    const inbound = env.client.workflow.getHandle(inboundWorkflowId(SESSION, id));
-    await pipeline.waitFor(
-      () =>
-        inbound.describe().then(
-          () => true,
-          () => false,
-        ),
-      'the inbound workflow',
-    );
-    // No acks from now on: the message's workflow stays running, waiting for its delivery.
-    pipeline.simulator.state.setFaults({ dropWebhookRate: 1 });
-    try {
-      await pipeline.waitFor(() => pipeline.sentTo(chatId).length === 1, 'the reply');
-      const conversation = env.client.workflow.getHandle(conversationWorkflowId(SESSION, chatId));
-      await pipeline.waitFor(
-        async () => (await conversation.query(conversationStateQuery)).holder === undefined,
-        'release',
-      );
-      const before = await conversation.query(conversationStateQuery);
-      await conversation.signal(requestTurnSignal, { workflowId: inbound.workflowId, kind: 'inbound', messageId: id });
-      await settle(1500); // longer than the quiet window
-      expect((await inbound.describe()).status.name).toBe('RUNNING');
-      const after = await conversation.query(conversationStateQuery);
-      expect(after).toMatchObject({ queueLength: 0, turnsGranted: before.turnsGranted });
-      expect(after.holder).toBeUndefined();
-      expect(pipeline.sentTo(chatId)).toHaveLength(1);
-    } finally {
-      pipeline.simulator.state.setFaults({ dropWebhookRate: 0 });
-    }
+    await pipeline.waitFor(() => pipeline.sentTo(chatId).length === 1, 'the reply');
+    const conversation = env.client.workflow.getHandle(conversationWorkflowId(SESSION, chatId));
+    const stored = await pipeline.db.repo.getMessage(SESSION, id);
+    // The same message again, straight to the conversation (the API would have answered "duplicate").
+    await conversation.signal(inboundMessageSignal, {
+      message: {
+        session: SESSION,
+        chatId,
+        messageId: id,
+        sentAt: stored!.timestamp.toISOString(),
+        senderId: chatId,
+        isGroup: false,
+        messageType: 'text',
+        rawType: 'chat',
+        text: 'I have a sore throat',
+      },
+      receivedVia: 'catch-up',
+    });
+    await settle(1500); // longer than the quiet window
+    expect(await conversation.query(conversationStateQuery)).toMatchObject({ queueLength: 0, repliesSent: 1 });
+    expect(pipeline.sentTo(chatId)).toHaveLength(1);
+    expect((await pipeline.inboundResult(id)).outcome).toBe('replied');
   });
 
   it('pauses the assistant while a human has the chat, and answers again after resume', async () => {
@@ -205,7 +198,7 @@ describe('the pipeline', () => {
     expect(stored!.mediaPath).toMatch(/^inbound\/[0-9a-f]{2}\/[0-9a-f]{32}\.jpg$/);
     const bytes = readFileSync(path.join(pipeline.mediaStore.root, stored!.mediaPath!));
     expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
-    const history = await env.client.workflow.getHandle(inboundWorkflowId(SESSION, id)).fetchHistory();
+    const history = await env.client.workflow.getHandle(conversationWorkflowId(SESSION, chatId)).fetchHistory();
     const raw = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
     expect(raw.includes(bytes)).toBe(false);
     expect(raw.includes(Buffer.from(bytes.toString('base64').slice(0, 64)))).toBe(false);

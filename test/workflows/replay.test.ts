@@ -10,12 +10,7 @@ import { loadSavedHistories } from '../helpers/histories';
 
 jest.setTimeout(TEMPORAL_TEST_TIMEOUT_MS);
 
-const WORKFLOW_TYPES = [
-  'inboundMessageWorkflow',
-  'conversationWorkflow',
-  'outboundMessageWorkflow',
-  'sessionKeeperWorkflow',
-];
+const WORKFLOW_TYPES = ['inboundMessageWorkflow', 'conversationWorkflow', 'sessionKeeperWorkflow'];
 
 const loadHistories = loadSavedHistories;
 

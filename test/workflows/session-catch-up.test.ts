@@ -4,7 +4,6 @@
  * the Koa app and the simulator), exactly once each.
  */
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import pino from 'pino';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -26,7 +25,7 @@ import {
   sessionStatusQuery,
   type InboundWorkflowResult,
   type SessionKeeperStatus,
-} from '../../workflows/definitions';
+} from '../../contracts';
 import type { sessionKeeperWorkflow } from '../../workflows/session-keeper';
 import { captureHistory } from '../helpers/histories';
 import { SESSION, startPipeline, type Pipeline } from '../helpers/pipeline';
@@ -183,16 +182,16 @@ describe('catchUpMessages (one pass, bounded)', () => {
         deliveryStatus: 'received',
       });
 
-      // A stand-in for the Temporal client that behaves like REJECT_DUPLICATE.
+      // A stand-in for the Temporal client: records each message handed to its conversation.
       const started: { workflowId: string; args: unknown[] }[] = [];
       const temporalClient = {
         workflow: {
-          start: (type: string, opts: { workflowId: string; args: unknown[] }) => {
-            if (started.some((s) => s.workflowId === opts.workflowId)) {
-              return Promise.reject(new WorkflowExecutionAlreadyStartedError('started', opts.workflowId, type));
-            }
-            started.push({ workflowId: opts.workflowId, args: opts.args });
-            return Promise.resolve({ workflowId: opts.workflowId });
+          signalWithStart: (_type: string, opts: { signalArgs: [{ message: { messageId: string } }] }) => {
+            started.push({
+              workflowId: inboundWorkflowId(session, opts.signalArgs[0].message.messageId),
+              args: opts.signalArgs,
+            });
+            return Promise.resolve({ workflowId: 'conversation' });
           },
         },
       };

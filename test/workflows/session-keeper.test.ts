@@ -15,6 +15,8 @@ import { ApplicationFailure, type Duration } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import pino from 'pino';
+import { createAlertActivities, createAlertClient } from '../../activities/alerts';
+import { createDeliveryActivities } from '../../activities/delivery-activities';
 import { createSessionActivities, createSessionGate } from '../../activities/session-activities';
 import { openDatabase, type Database } from '../../db';
 import { createMediaStore, type MediaStore } from '../../media/store';
@@ -27,7 +29,7 @@ import {
   sessionKeeperWorkflowId,
   sessionStatusQuery,
   type SessionKeeperStatus,
-} from '../../workflows/definitions';
+} from '../../contracts';
 import type { sessionKeeperWorkflow, SessionKeeperTimings } from '../../workflows/session-keeper';
 import { captureHistory } from '../helpers/histories';
 import { bundleWorkflows, createTimeSkippingEnv, TEMPORAL_TEST_TIMEOUT_MS, withWorker } from '../helpers/temporal';
@@ -126,20 +128,24 @@ function keeperActivities(rig: Rig) {
     { level: 'info' },
     { write: (line: string) => rig.logs.push(JSON.parse(line) as Rig['logs'][number]) },
   );
-  return createSessionActivities({
-    wpp: rig.wpp,
-    repo: db.repo,
-    mediaStore: rig.mediaStore,
-    temporalClient: env.client,
-    config: {
-      sessions: [rig.session],
-      publicUrl: PUBLIC_URL,
-      webhookToken: WEBHOOK_TOKEN,
-      taskQueue: 'unused-in-these-tests',
-      clinicianAlertUrl: alertUrl,
-    },
-    logger,
-  });
+  const alerts = createAlertClient({ url: alertUrl });
+  return {
+    ...createSessionActivities({
+      wpp: rig.wpp,
+      repo: db.repo,
+      mediaStore: rig.mediaStore,
+      temporalClient: env.client,
+      config: {
+        sessions: [rig.session],
+        publicUrl: PUBLIC_URL,
+        webhookToken: WEBHOOK_TOKEN,
+        taskQueue: 'unused-in-these-tests',
+      },
+      logger,
+    }),
+    ...createAlertActivities({ alerts }),
+    ...createDeliveryActivities({ repo: db.repo, wpp: rig.wpp, alerts, deliveryTimeoutMs: 10 * 60_000 }),
+  };
 }
 
 /** Keepers of the current test: terminated after it, pass or fail (a keeper left without its worker
@@ -303,7 +309,7 @@ describe('sessionKeeperWorkflow', () => {
           await realPause(60);
         }
         for (let i = 0; i < 100 && alertsReceived.length === 0; i += 1) await realPause(20);
-        expect(alertsReceived).toEqual([{ type: 'session-qr', session: rig.session }]);
+        expect(alertsReceived).toEqual([{ type: 'session-qr', session: rig.session, at: expect.any(String) }]);
         expect(eventCount(rig, LogEvent.QrCodeAvailable)).toBe(1);
 
         const scanned = await fetch(`${rig.sim.url}/__sim/scan`, {

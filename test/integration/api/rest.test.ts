@@ -35,7 +35,7 @@ describe('POST /api/messages', () => {
     const res = await send('order-1', { to: '+55 11 99999-0001', type: 'text', text: 'Sua consulta é amanhã' });
     const requestId = deriveRequestId(apiKeyId(API_KEY), 'order-1');
     expect(res.status).toBe(202);
-    expect(res.body).toEqual({ requestId, workflowId: `outbound:${SESSION}:${requestId}` });
+    expect(res.body).toEqual({ requestId, workflowId: conversationId(CHAT) });
     expect(await signalsOf(api.client, conversationId(CHAT))).toEqual([
       {
         name: 'sendMessage',
@@ -48,6 +48,7 @@ describe('POST /api/messages', () => {
               type: 'text',
               text: 'Sua consulta é amanhã',
               requestedBy: `api:${apiKeyId(API_KEY)}`,
+              senderType: 'system',
             },
           },
         ],
@@ -58,7 +59,7 @@ describe('POST /api/messages', () => {
       requestId,
       session: SESSION,
       chatId: CHAT,
-      workflowId: `outbound:${SESSION}:${requestId}`,
+      workflowId: conversationId(CHAT),
       status: 'pending',
     });
   });
@@ -333,7 +334,7 @@ describe('conversations, search and stats', () => {
     expect(res.body).toEqual({ session: SESSION, chatId: PATIENT_CHAT, patientId: 'patient-42' });
     expect((await api.db.repo.getChatSession(SESSION, PATIENT_CHAT))?.patientId).toBe('patient-42');
     expect(await signalsOf(api.client, conversationId(PATIENT_CHAT))).toEqual([
-      { name: 'patientLinked', args: [{ patientId: 'patient-42' }] },
+      { name: 'patientLinked', args: [{ patientId: 'patient-42', attribute: 'patient-42' }] },
     ]);
   });
 

@@ -11,7 +11,6 @@ import {
   SESSION,
   signalsOf,
   startApi,
-  startInputOf,
   WEBHOOK_TOKEN,
 } from './support/api-env';
 import type { Json } from '../../unit/api/support/http';
@@ -23,6 +22,13 @@ let api: ApiEnv;
 const webhook = `/api/webhook/${WEBHOOK_TOKEN}`;
 const KEEPER = `session-keeper:${SESSION}`;
 const inboundId = (messageId: string) => `inbound:${SESSION}:${messageId}`;
+const conversationId = (chatId: string) => `conversation:${SESSION}:${chatId}`;
+/** The message a conversation was handed last (its newest inboundMessage signal). */
+const lastInbound = async (chatId: string) => {
+  const signals = await signalsOf(api.client, conversationId(chatId));
+  const last = signals.filter((s) => s.name === 'inboundMessage').at(-1);
+  return last?.args[0] as { message: Json; receivedVia: string } | undefined;
+};
 const stagedFiles = () => {
   try {
     return readdirSync(path.join(api.config.media.storagePath, 'staging'));
@@ -51,37 +57,51 @@ describe('every WPPConnect webhook sample gets its documented answer', () => {
     'webhook-onmessage-location.json',
   ];
 
-  it.each(messageSamples)('%s starts its inbound workflow: 202 {workflowId, duplicate: false}', async (file) => {
-    const event = sample(file);
-    const res = await api.server.request('POST', webhook, { json: event });
-    expect(res.status).toBe(202);
-    expect(res.body).toEqual({ workflowId: inboundId(event.id), duplicate: false });
-    const description = await describeOrNull(api.client, inboundId(event.id));
-    expect(description?.type).toBe('inboundMessageWorkflow');
-    expect(description?.taskQueue).toBe('api-it');
-    const input = (await startInputOf(api.client, inboundId(event.id))) as { message: Json; receivedVia: string };
-    expect(input.receivedVia).toBe('webhook');
-    expect(input.message).toMatchObject({ session: SESSION, messageId: event.id, chatId: event.chatId ?? event.from });
-  });
+  it.each(messageSamples)(
+    "%s hands the message to its chat's conversation (one signal-with-start): 202, duplicate: false",
+    async (file) => {
+      const event = sample(file);
+      const chatId = String(event.chatId ?? event.from);
+      const res = await api.server.request('POST', webhook, { json: event });
+      expect(res.status).toBe(202);
+      expect(res.body).toEqual({
+        workflowId: conversationId(chatId),
+        messageWorkflowId: inboundId(event.id),
+        duplicate: false,
+      });
+      const description = await describeOrNull(api.client, conversationId(chatId));
+      expect(description?.type).toBe('conversationWorkflow');
+      expect(description?.taskQueue).toBe('api-it');
+      const handed = await lastInbound(chatId);
+      expect(handed?.receivedVia).toBe('webhook');
+      expect(handed?.message).toMatchObject({ session: SESSION, messageId: event.id, chatId });
+    },
+  );
 
-  it('the same message posted again (or as unreadmessages) is a duplicate: 200 and nothing new starts', async () => {
-    const before = await listWorkflowIds(api.client);
+  it('a message already recorded, posted again (or as unreadmessages), is a duplicate: 200 and nothing is signalled', async () => {
+    const text = sample('webhook-onmessage-text.json');
+    await api.db.repo.logMessage({
+      session: SESSION,
+      chatId: String(text.from),
+      messageId: text.id,
+      timestamp: new Date(),
+      direction: 'inbound',
+      senderType: 'patient',
+      messageType: 'text',
+      deliveryStatus: 'received',
+    });
+    const before = await signalsOf(api.client, conversationId(String(text.from)));
     for (const file of ['webhook-onmessage-text.json', 'webhook-unreadmessages.json']) {
       const event = sample(file);
       const res = await api.server.request('POST', webhook, { json: event });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ workflowId: inboundId(event.id), duplicate: true });
+      expect(res.body).toEqual({
+        workflowId: conversationId(String(text.from)),
+        messageWorkflowId: inboundId(event.id),
+        duplicate: true,
+      });
     }
-    expect(await listWorkflowIds(api.client)).toEqual(before);
-  });
-
-  it('a message already completed is still a duplicate (REJECT_DUPLICATE)', async () => {
-    const event = { ...sample('webhook-onmessage-text.json'), id: 'false_5511999990001@c.us_COMPLETED0001' };
-    expect((await api.server.request('POST', webhook, { json: event })).status).toBe(202);
-    await api.client.workflow.getHandle(inboundId(event.id)).terminate('test: finished');
-    const again = await api.server.request('POST', webhook, { json: event });
-    expect(again.status).toBe(200);
-    expect(again.body).toEqual({ workflowId: inboundId(event.id), duplicate: true });
+    expect(await signalsOf(api.client, conversationId(String(text.from)))).toEqual(before);
   });
 
   it.each(['webhook-onmessage-image.json', 'webhook-onmessage-document.json'])(
@@ -91,7 +111,8 @@ describe('every WPPConnect webhook sample gets its documented answer', () => {
       const event: Record<string, Json> = { ...sample(file), id: `false_5511999990001@c.us_STAGED${file.length}` };
       const res = await api.server.request('POST', webhook, { json: event });
       expect(res.status).toBe(202);
-      const input = (await startInputOf(api.client, inboundId(event.id))) as { message: Json };
+      const input = (await lastInbound(String(event.from)))!;
+      expect(input.message.messageId).toBe(event.id);
       expect(input.message.media).toEqual({ source: 'staged', stagingName: expect.stringMatching(/\.b64$/) });
       const staged = await api.mediaStore.readStaged(input.message.media.stagingName);
       expect(staged.equals(Buffer.from(event.body, 'base64'))).toBe(true);
@@ -99,12 +120,34 @@ describe('every WPPConnect webhook sample gets its documented answer', () => {
     },
   );
 
-  it('webhook-onselfmessage.json is not a patient message: 200 {ignored: true}', async () => {
+  it('webhook-onselfmessage.json, typed on the clinic phone, goes to the conversation as a staff message', async () => {
     const event = sample('webhook-onselfmessage.json');
     const res = await api.server.request('POST', webhook, { json: event });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ workflowId: conversationId(String(event.to)), duplicate: false });
+    expect((await lastInbound(String(event.to)))?.message).toMatchObject({ messageId: event.id, fromMe: true });
+  });
+
+  it('one of our own sends echoed back as onselfmessage is recognised: 200 duplicate, nothing signalled', async () => {
+    const event: Record<string, Json> = {
+      ...sample('webhook-onselfmessage.json'),
+      id: 'true_5511999990001@c.us_OURSEND0001',
+    };
+    await api.db.repo.logMessage({
+      session: SESSION,
+      chatId: String(event.to),
+      messageId: event.id,
+      timestamp: new Date(),
+      direction: 'outbound',
+      senderType: 'assistant',
+      messageType: 'text',
+      deliveryStatus: 'sent',
+    });
+    const before = await signalsOf(api.client, conversationId(String(event.to)));
+    const res = await api.server.request('POST', webhook, { json: event });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ ignored: true });
-    expect(await describeOrNull(api.client, inboundId(event.id))).toBeNull();
+    expect(res.body).toMatchObject({ duplicate: true });
+    expect(await signalsOf(api.client, conversationId(String(event.to)))).toEqual(before);
   });
 
   it.each([
@@ -179,34 +222,42 @@ describe('onack', () => {
     expect((await api.db.repo.getMessage(SESSION, ACKED))?.deliveryStatus).toBe('read');
   });
 
-  it('signals messageAck to the workflow that sent a known message', async () => {
-    const messageId = 'true_5511999990001@c.us_3EB0AAAABBBBCCCC0001';
-    const workflowId = `outbound:${SESSION}:req_ack_test`;
-    await api.client.workflow.start('outboundMessageWorkflow', {
-      workflowId,
+  it('records a delivered ack without bothering the conversation, and signals it a failed one', async () => {
+    const chatId = '5511999990077@c.us';
+    await api.client.workflow.start('conversationWorkflow', {
+      workflowId: conversationId(chatId),
       taskQueue: 'nobody-polls-this',
-      args: [],
+      args: [{ session: SESSION, chatId }],
     });
-    await api.db.repo.logMessage({
-      session: SESSION,
-      chatId: '5511999990001@c.us',
-      messageId,
-      timestamp: new Date(),
-      direction: 'outbound',
-      senderType: 'assistant',
-      messageType: 'text',
-      deliveryStatus: 'sent',
-      metadata: { workflowId },
-    });
-    const event = sample('webhook-onack-delivered.json');
-    event.id = { ...event.id, _serialized: messageId };
-    const res = await api.server.request('POST', webhook, { json: event });
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ recorded: true, status: 'delivered', signalled: true });
-    expect(await signalsOf(api.client, workflowId)).toEqual([
-      { name: 'messageAck', args: [{ messageId, ack: 2, status: 'delivered' }] },
+    const record = (messageId: string) =>
+      api.db.repo.logMessage({
+        session: SESSION,
+        chatId,
+        messageId,
+        timestamp: new Date(),
+        direction: 'outbound',
+        senderType: 'assistant',
+        messageType: 'text',
+        deliveryStatus: 'sent',
+      });
+    const delivered = 'true_5511999990077@c.us_3EB0AAAABBBBCCCC0001';
+    const failed = 'true_5511999990077@c.us_3EB0AAAABBBBCCCC0002';
+    await record(delivered);
+    await record(failed);
+    const ack = (file: string, messageId: string) => {
+      const event = sample(file);
+      event.id = { ...event.id, _serialized: messageId };
+      return api.server.request('POST', webhook, { json: event });
+    };
+    const first = await ack('webhook-onack-delivered.json', delivered);
+    expect([first.status, first.body]).toEqual([200, { recorded: true, status: 'delivered', signalled: false }]);
+    const second = await ack('webhook-onack-failed.json', failed);
+    expect([second.status, second.body]).toEqual([200, { recorded: true, status: 'failed', signalled: true }]);
+    expect(await signalsOf(api.client, conversationId(chatId))).toEqual([
+      { name: 'messageAck', args: [{ messageId: failed, ack: -1, status: 'failed' }] },
     ]);
-    expect((await api.db.repo.getMessage(SESSION, messageId))?.deliveryStatus).toBe('delivered');
+    expect((await api.db.repo.getMessage(SESSION, delivered))?.deliveryStatus).toBe('delivered');
+    expect((await api.db.repo.getMessage(SESSION, failed))?.deliveryStatus).toBe('failed');
   });
 
   it('ignores acks of messages we did not send', async () => {
@@ -232,10 +283,11 @@ describe('rejected webhooks start nothing', () => {
     ['a wrong Bearer token', '/api/webhook', { authorization: 'Bearer nope' }],
   ])('with %s: 401 and no workflow', async (_name, url, headers) => {
     const event = fresh('REJECTED401');
+    const before = await listWorkflowIds(api.client);
     const res = await api.server.request('POST', url, { json: event, headers });
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ error: { code: 'UNAUTHORIZED', message: 'webhook token is missing or wrong' } });
-    expect(await describeOrNull(api.client, inboundId(event.id))).toBeNull();
+    expect(await listWorkflowIds(api.client)).toEqual(before);
   });
 
   it('accepts the token as ?token= and as a Bearer header too', async () => {
@@ -291,6 +343,7 @@ describe('rejected webhooks start nothing', () => {
       size: bytes.length,
     };
     const stagedBefore = stagedFiles();
+    const before = await listWorkflowIds(api.client);
     const res = await api.server.request('POST', webhook, { json: event });
     expect(res.status).toBe(413);
     expect(res.body).toEqual({
@@ -300,15 +353,16 @@ describe('rejected webhooks start nothing', () => {
       },
     });
     expect(stagedFiles()).toEqual(stagedBefore);
-    expect(await describeOrNull(api.client, inboundId(event.id))).toBeNull();
+    expect(await listWorkflowIds(api.client)).toEqual(before);
   });
 
   it('a body over MEDIA_MAX_BYTES × 1.4: 413 PAYLOAD_TOO_LARGE', async () => {
     const event = { ...fresh('HUGEBODY'), padding: 'x'.repeat(Math.ceil(api.config.media.maxBytes * 1.4)) };
+    const before = await listWorkflowIds(api.client);
     const res = await api.server.request('POST', webhook, { json: event });
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
-    expect(await describeOrNull(api.client, inboundId(event.id))).toBeNull();
+    expect(await listWorkflowIds(api.client)).toEqual(before);
   });
 });
 
@@ -320,14 +374,20 @@ describe('with Temporal unreachable', () => {
   afterAll(() => down?.close());
 
   it('an incoming message gets 503, its staged media is discarded and no workflow exists', async () => {
-    const event = { ...sample('webhook-onmessage-image.json'), id: 'false_5511999990001@c.us_TEMPORALDOWN' };
+    const event: Record<string, Json> = {
+      ...sample('webhook-onmessage-image.json'),
+      id: 'false_5511999990001@c.us_TEMPORALDOWN',
+    };
     const res = await down.server.request('POST', webhook, { json: event });
     expect(res.status).toBe(503);
     expect(res.body).toEqual({
       error: { code: 'TEMPORAL_UNAVAILABLE', message: 'the workflow service is unreachable; try again later' },
     });
     expect(readdirSync(path.join(down.config.media.storagePath, 'staging'))).toEqual([]);
-    expect(await describeOrNull(api.client, inboundId(event.id))).toBeNull();
+    const handed = (await signalsOf(api.client, conversationId(String(event.from)))).map(
+      (s) => (s.args[0] as { message?: { messageId?: string } }).message?.messageId,
+    );
+    expect(handed).not.toContain(event.id);
   });
 
   it('a session event gets 503 too', async () => {

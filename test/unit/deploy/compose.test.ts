@@ -3,7 +3,7 @@ import path from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
 import { parse } from 'yaml';
 import { loadConfig } from '../../../config/config';
-import { SEARCH_ATTRIBUTE_NAMES } from '../../../workflows/definitions';
+import { SEARCH_ATTRIBUTE_NAMES } from '../../../contracts';
 import { interpolate, interpolateDocument, MissingVariableError, referencedVariables } from './compose-interpolation';
 
 const root = path.resolve(__dirname, '../../..');

@@ -9,7 +9,7 @@ import {
   type SessionKeeperInput,
   type SessionKeeperStatus,
   sessionStatusQuery,
-} from '../../../../workflows/definitions';
+} from '../../../../contracts';
 
 export async function sessionKeeperWorkflow(input: SessionKeeperInput): Promise<void> {
   let status: SessionKeeperStatus = {
