@@ -57,7 +57,7 @@ export function createActivities(deps: ActivityDeps) {
         humanReplyPausesBot: config.humanReplyPausesBot,
         assessLocally: config.ai.provider === 'rules',
         sendTaskQueue: config.temporal.sendTaskQueue,
-        emergencyAttribute: ids.triageAttribute('emergency'),
+        emergencyAttribute: ids.triageAttribute('emergency') ?? 'escalated',
       },
     }),
     ...createAlertActivities({ alerts }),

@@ -13,6 +13,7 @@ import {
   type InboundWorkflowInput,
   type MessageType,
   type OutboundRequest,
+  type PausedReason,
   type ReceivedVia,
   type RequestStatus,
   type TriageLevel,
@@ -71,6 +72,11 @@ interface Where {
   session: string;
   chatId: string;
   conversationWorkflowId: string;
+}
+
+export interface RestoredChat {
+  pausedReason?: PausedReason;
+  patientId?: string;
 }
 
 export interface AcceptInboundInput {
@@ -155,6 +161,11 @@ export function createMessageActivities(deps: MessageActivityDeps) {
    * The per-message workflows, one per message of a burst; started once, even when this activity is
    * retried (a message's workflow id is taken for good: REJECT_DUPLICATE).
    */
+  const triageAttribute = (level: TriageLevel | undefined) => {
+    const value = level === undefined ? undefined : ids.triageAttribute(level);
+    return value === undefined ? [] : [{ key: SA_TRIAGE_LEVEL, value }];
+  };
+
   const startRecords = async (where: Where, records: Omit<InboundWorkflowInput, keyof Where>[]): Promise<void> => {
     const patientId = (await repo.getChatSession(where.session, where.chatId))?.patientId ?? undefined;
     await Promise.all(
@@ -170,7 +181,7 @@ export function createMessageActivities(deps: MessageActivityDeps) {
               { key: SA_CHAT_ID, value: ids.chatAttribute(where.session, where.chatId) },
               { key: SA_WHATSAPP_SESSION, value: where.session },
               ...(patientId ? [{ key: SA_PATIENT_ID, value: ids.patientAttribute(patientId) }] : []),
-              ...(record.triageLevel ? [{ key: SA_TRIAGE_LEVEL, value: ids.triageAttribute(record.triageLevel) }] : []),
+              ...triageAttribute(record.triageLevel),
             ],
           });
         } catch (err) {
@@ -205,6 +216,18 @@ export function createMessageActivities(deps: MessageActivityDeps) {
   return {
     getPipelineSettings(): Promise<PipelineSettings> {
       return Promise.resolve(settings);
+    },
+
+    /**
+     * What the database knows of a chat when its conversation starts afresh (its first message, or after an
+     * operator terminated it, or after the payload key and so the pseudonymous ids changed): a chat that waits
+     * for a human keeps waiting.
+     */
+    async restoreChat({ session, chatId }: { session: string; chatId: string }): Promise<RestoredChat> {
+      const chat = await repo.getChatSession(session, chatId);
+      const pausedReason =
+        chat?.status === 'escalated' ? 'escalated' : chat?.status === 'handoff' ? 'handoff' : undefined;
+      return { ...(pausedReason ? { pausedReason } : {}), ...(chat?.patientId ? { patientId: chat.patientId } : {}) };
     },
 
     /**

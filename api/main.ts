@@ -11,6 +11,7 @@ import { createLogger } from '../observability/logger';
 import { createTemporalClient } from '../temporal/connection';
 import { createPayloadCodec } from '../temporal/data-converter';
 import { createMedicalCore } from '../triage';
+import { createWorkflowIds } from '../contracts/pseudonyms';
 import { createApp } from './app';
 
 const SHUTDOWN_TIMEOUT_MS = 15_000;
@@ -41,6 +42,8 @@ async function main(): Promise<void> {
     mediaStore,
     payloadCodec: createPayloadCodec({ current: config.temporal.payloadKey, previous: previousPayloadKeys }),
     codecCorsOrigins: config.api.codecCorsOrigins,
+    // Keyed pseudonyms in ids and search attributes whenever payloads are encrypted (SPEC section 5).
+    ids: createWorkflowIds({ payloadKey: config.temporal.payloadKey }),
   });
 
   const server: Server = app.listen(config.api.port, () => {

@@ -191,6 +191,7 @@ const envSchema = z.object({
     .refine((v) => /^[^\s:/]+:\d+$/.test(v), { message: 'must be host:port' }),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('medical-assistant'),
+  TEMPORAL_UI_URL: url('http://localhost:8233'),
   TEMPORAL_API_KEY: optionalString,
   TEMPORAL_TLS_CERT: optionalString,
   TEMPORAL_TLS_KEY: optionalString,
@@ -270,6 +271,8 @@ export interface Config {
     address: string;
     namespace: string;
     taskQueue: string;
+    /** The Temporal Web UI, for the links the API gives operators (TEMPORAL_UI_URL). */
+    uiUrl: string;
     /** Outbound WhatsApp sends run here, rate limited by the worker. */
     sendTaskQueue: string;
     apiKey?: string;
@@ -407,6 +410,7 @@ export function loadConfig(env: RawEnv): Config {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
+      uiUrl: e.TEMPORAL_UI_URL as string,
       sendTaskQueue: `${e.TEMPORAL_TASK_QUEUE}-sends`,
       apiKey: e.TEMPORAL_API_KEY,
       tlsCert: e.TEMPORAL_TLS_CERT,

@@ -16,8 +16,11 @@ export interface WorkflowIds {
   chatAttribute(session: string, chatId: string): string;
   /** `PatientId` search attribute value. */
   patientAttribute(patientId: string): string;
-  /** `TriageLevel` search attribute value: the level, or only "escalated" when pseudonymous. */
-  triageAttribute(level: TriageLevel): string;
+  /**
+   * `TriageLevel` search attribute value: the level; when pseudonymous only "escalated" for an emergency
+   * and nothing (undefined) otherwise.
+   */
+  triageAttribute(level: TriageLevel): string | undefined;
 }
 
 export const conversationWorkflowId = (session: string, chatId: string): string => `conversation:${session}:${chatId}`;

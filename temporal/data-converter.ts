@@ -4,7 +4,8 @@ import { AesGcmPayloadCodec, decodeKey } from './codec';
 /**
  * The one data converter every process (API, worker, scripts) builds from configuration, so that what
  * one writes the others can read. Without TEMPORAL_PAYLOAD_KEY (and no previous keys) it is the SDK
- * default: plain JSON payloads.
+ * default: plain JSON payloads. Failure messages are always encoded as payloads (temporal/failure-converter.ts),
+ * so with a key they are encrypted too.
  */
 
 export interface PayloadKeys {
@@ -27,7 +28,10 @@ export function createPayloadCodecs(keys: PayloadKeys): PayloadCodec[] {
   return codec ? [codec] : [];
 }
 
+/** temporal/failure-converter.ts, by path: workers and the workflow bundle load it themselves. */
+export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
+
 export function createDataConverter(keys: PayloadKeys): DataConverter {
   const payloadCodecs = createPayloadCodecs(keys);
-  return payloadCodecs.length > 0 ? { payloadCodecs } : {};
+  return { failureConverterPath: FAILURE_CONVERTER_PATH, ...(payloadCodecs.length > 0 ? { payloadCodecs } : {}) };
 }

@@ -16,6 +16,7 @@ import { createDataConverter } from '../temporal/data-converter';
 import { createMedicalCore } from '../triage';
 import { createWppConnectClient } from '../wppconnect/client';
 import { SA_WHATSAPP_SESSION, sessionKeeperWorkflowId } from '../contracts';
+import { createWorkflowIds } from '../contracts/pseudonyms';
 import type { SessionKeeperWorkflowInput } from '../workflows/session-keeper';
 import { createWorkers, loadWorkflowBundle } from './worker';
 
@@ -65,7 +66,9 @@ async function main(): Promise<void> {
   const { address, tls } = connectionOptionsFor(config);
   const connection = await NativeConnection.connect({ address, tls, apiKey: config.temporal.apiKey });
 
-  const deps = { config, repo: db.repo, patients: db.patients, mediaStore, wpp, medicalCore, client, logger };
+  // Keyed pseudonyms in ids and search attributes whenever payloads are encrypted (SPEC section 5).
+  const ids = createWorkflowIds({ payloadKey: config.temporal.payloadKey });
+  const deps = { config, repo: db.repo, patients: db.patients, mediaStore, wpp, medicalCore, client, logger, ids };
   const workers = await createWorkers({
     connection,
     namespace: config.temporal.namespace,

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DataConverter } from '@temporalio/common';
+import { FAILURE_CONVERTER_PATH } from '../temporal/data-converter';
 import {
   bundleWorkflowCode,
   type NativeConnection,
@@ -20,7 +21,11 @@ export const PREBUILT_BUNDLE_PATH = path.resolve(__dirname, '..', 'dist', 'workf
 
 export async function loadWorkflowBundle(): Promise<WorkflowBundleWithSourceMap | { code: string }> {
   if (existsSync(PREBUILT_BUNDLE_PATH)) return { code: readFileSync(PREBUILT_BUNDLE_PATH, 'utf8') };
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: quietBundlerLogger,
+  });
 }
 
 const noop = () => undefined;

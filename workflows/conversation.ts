@@ -171,6 +171,13 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   }));
 
   const settings: PipelineSettings = await local.getPipelineSettings();
+  if (input.state === undefined) {
+    // A fresh start: the database says whether a human has this chat (escalated, handed off).
+    const restored = await local.restoreChat({ session, chatId });
+    state.pausedReason ??= restored.pausedReason;
+    if (restored.pausedReason) state.pausedBy ??= 'database';
+    state.patientId ??= restored.patientId;
+  }
   const send = proxyActivities<SendActivities>({ ...SEND, taskQueue: settings.sendTaskQueue });
   const assessActivity = settings.assessLocally
     ? local.assessConversation

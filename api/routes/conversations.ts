@@ -1,5 +1,4 @@
 import type { ChatSessionRecord, IConversationRepository } from '../../db/types';
-import { conversationWorkflowId } from '../../contracts';
 import { AppError, notFound } from '../errors';
 import { defineRoute, type RouteDef, stateOf } from '../route';
 import { chatParams, errorBodySchema, optionalSessionQuery } from '../schemas/common';
@@ -9,6 +8,8 @@ import {
   handoffResponse,
   historyQuery,
   historyResponseSchema,
+  chatWorkflowsResponse,
+  workflowsQuery,
   linkPatientBody,
   linkPatientResponse,
   recentConversationsQuery,
@@ -48,7 +49,7 @@ async function resolveChat(
 }
 
 export function conversationRoutes({ deps, gateway }: RouteContext): RouteDef[] {
-  const { repo } = deps;
+  const { repo, config } = deps;
   const ambiguous = {
     409: { description: 'Chat exists in several sessions: pass ?session=', schema: errorBodySchema },
   };
@@ -90,6 +91,43 @@ export function conversationRoutes({ deps, gateway }: RouteContext): RouteDef[] 
           before: query.before,
         });
         ctx.body = { chatId: params.chatId, messages };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/conversations/:chatId/workflows',
+      tag: 'conversations',
+      auth: 'api-key',
+      scope: 'read',
+      summary: "A chat's workflows (its conversation and its recent messages' workflows) with Web UI links",
+      description:
+        'With TEMPORAL_PAYLOAD_KEY set, workflow ids are keyed pseudonyms that carry no phone number: this is ' +
+        "how an operator finds a chat's workflows in the Temporal Web UI.",
+      request: { params: chatParams, query: workflowsQuery },
+      responses: {
+        200: { description: 'Workflow ids and links', schema: chatWorkflowsResponse },
+        ...errors,
+        ...ambiguous,
+      },
+      async handler(ctx, { params, query }) {
+        const chat = await resolveChat(repo, params.chatId, query.session);
+        const link = (workflowId: string) => ({
+          workflowId,
+          url: `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`,
+        });
+        const history = await repo.getHistory({ session: chat.session, chatId: chat.chatId, limit: query.limit });
+        ctx.body = {
+          session: chat.session,
+          chatId: chat.chatId,
+          conversation: link(gateway.ids.conversation(chat.session, chat.chatId)),
+          messages: history
+            .filter((m) => m.direction === 'inbound')
+            .map((m) => ({
+              messageId: m.messageId,
+              at: m.timestamp.toISOString(),
+              ...link(gateway.ids.inbound(chat.session, m.messageId)),
+            })),
+        };
       },
     }),
     defineRoute({
@@ -155,7 +193,7 @@ export function conversationRoutes({ deps, gateway }: RouteContext): RouteDef[] 
             session: chat.session,
             chatId: chat.chatId,
             status,
-            workflowId: conversationWorkflowId(chat.session, chat.chatId),
+            workflowId: gateway.ids.conversation(chat.session, chat.chatId),
           };
         },
       }),

@@ -60,3 +60,22 @@ export const handoffResponse = z.object({
   status: z.enum(['handoff', 'active']),
   workflowId: z.string(),
 });
+
+export const workflowsQuery = z.object({
+  session: sessionName.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+const workflowLink = z.object({
+  workflowId: z.string(),
+  url: z.string().meta({ description: 'The workflow in the Temporal Web UI (TEMPORAL_UI_URL)' }),
+});
+
+export const chatWorkflowsResponse = z
+  .object({
+    session: z.string(),
+    chatId: z.string(),
+    conversation: workflowLink,
+    messages: z.array(workflowLink.extend({ messageId: z.string(), at: z.string() })),
+  })
+  .meta({ id: 'ChatWorkflows' });

@@ -28,7 +28,10 @@ import { createWppConnectClient } from '../../wppconnect/client';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../wppconnect/simulator/server';
 import type { InjectInput } from '../../wppconnect/simulator/engine';
 import type { IWhatsAppService } from '../../wppconnect/types';
-import { inboundWorkflowId, type InboundWorkflowResult } from '../../contracts';
+import { Client } from '@temporalio/client';
+import type { InboundWorkflowResult, WorkflowIds } from '../../contracts';
+import { createWorkflowIds } from '../../contracts/pseudonyms';
+import { createDataConverter } from '../../temporal/data-converter';
 import { createWorkers, type PipelineWorkers } from '../../worker/worker';
 
 export const SESSION = 'medical-assistant';
@@ -53,6 +56,10 @@ export interface PipelineOptions {
 
 export interface Pipeline {
   config: Config;
+  /** Workflow ids as the API and workers build them (pseudonymous with TEMPORAL_PAYLOAD_KEY). */
+  ids: WorkflowIds;
+  /** A client with the pipeline's data converter (decrypts payloads when a key is set). */
+  client: Client;
   db: Database;
   simulator: Simulator;
   wpp: IWhatsAppService;
@@ -142,11 +149,23 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
   const realCore = createMedicalCore({ provider: 'rules' });
   const medicalCore = opts.medicalCore ? opts.medicalCore(realCore) : realCore;
 
+  // With TEMPORAL_PAYLOAD_KEY, the API and the workers encrypt payloads and use keyed pseudonyms, as in production.
+  const ids = createWorkflowIds({ payloadKey: config.temporal.payloadKey });
+  const client =
+    config.temporal.payloadKey === undefined
+      ? opts.env.client
+      : new Client({
+          connection: opts.env.connection,
+          namespace: opts.env.namespace ?? 'default',
+          dataConverter: createDataConverter({ current: config.temporal.payloadKey }),
+        });
+
   app.handle = createApp({
     config,
     logger,
     repo: db.repo,
-    temporal: opts.env.client,
+    temporal: client,
+    ids,
     medicalCore,
     mediaStore,
   }).callback();
@@ -158,7 +177,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     mediaStore,
     wpp: activityWpp,
     medicalCore,
-    client: opts.env.client,
+    client,
+    ids,
     logger,
     // The keeper is not part of these tests: sends go straight to the simulator unless a test gives a gate.
     sessionGate: opts.sessionGate ?? { assertSessionUsable: () => Promise.resolve() },
@@ -175,6 +195,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       workflowBundle: opts.bundle,
       activities: createActivities(deps),
       sendActivities: createSendQueueActivities(deps),
+      dataConverter: createDataConverter({ current: config.temporal.payloadKey }),
       shutdownGraceMs: 1000,
     });
     workers = { pipeline, running: pipeline.run().catch(() => undefined) };
@@ -221,6 +242,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
 
   return {
     config,
+    ids,
+    client,
     db,
     simulator,
     wpp,
@@ -233,7 +256,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       return { id: result.id, chatId: result.chatId };
     },
     async inboundResult(messageId) {
-      const handle = opts.env.client.workflow.getHandle(inboundWorkflowId(SESSION, messageId));
+      const handle = client.workflow.getHandle(ids.inbound(SESSION, messageId));
       await waitFor(
         () =>
           handle.describe().then(

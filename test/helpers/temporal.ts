@@ -34,6 +34,7 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { SA_CHAT_ID, SA_PATIENT_ID, SA_TRIAGE_LEVEL, SA_WHATSAPP_SESSION } from '../../contracts';
+import { FAILURE_CONVERTER_PATH } from '../../temporal/data-converter';
 
 /** Starting a server and bundling workflows take seconds on a busy machine: use in jest.setTimeout. */
 export const TEMPORAL_TEST_TIMEOUT_MS = 120_000;
@@ -184,7 +185,9 @@ export async function bundleWorkflows(
   options: Omit<BundleOptions, 'workflowsPath'> = {},
 ): Promise<WorkflowBundleWithSourceMap> {
   quietRuntime();
-  return bundleWorkflowCode({ logger: new DefaultLogger('WARN'), ...options, workflowsPath });
+  // The product's workflows encode failure messages like production (temporal/failure-converter.ts).
+  const product = workflowsPath === WORKFLOWS_INDEX ? { failureConverterPath: FAILURE_CONVERTER_PATH } : {};
+  return bundleWorkflowCode({ logger: new DefaultLogger('WARN'), ...product, ...options, workflowsPath });
 }
 
 export interface TestWorkerOptions {

@@ -63,6 +63,7 @@ interface Calls {
 
 interface Behaviour {
   level?: (input: AssessInput) => AssessResult['triageLevel'];
+  restored?: { pausedReason?: 'handoff' | 'escalated' };
   /** Throws for the n-th send (1-based) with this failure type, non-retryably. */
   failSend?: { nth: number; type: string };
 }
@@ -79,6 +80,7 @@ function mockActivities(calls: Calls, behaviour: Behaviour, sendTaskQueue: strin
   let sends = 0;
   const main = {
     getPipelineSettings: () => Promise.resolve(settings),
+    restoreChat: () => Promise.resolve(behaviour.restored ?? {}),
     acceptInbound: ({ items }: AcceptInboundInput) => {
       calls.accepted.push(...items.map((i) => i.message.messageId));
       return Promise.resolve({});
@@ -317,6 +319,15 @@ describe('conversationWorkflow', () => {
       await chat.handle.signal(handoffSignal, { action: 'handoff', by: 'console:nurse' });
       expect(await chat.state()).toMatchObject({ pausedReason: 'escalated' });
       expect(chat.calls.sent).toHaveLength(1);
+    }));
+
+  it('starting afresh for a chat the database has as escalated, keeps it for a human', () =>
+    withConversation({ restored: { pausedReason: 'escalated' } }, async (chat) => {
+      await chat.say('hello');
+      await chat.until('the paused outcome', () => chat.calls.outcomes.length === 1);
+      expect(chat.calls.outcomes[0]).toMatchObject({ outcome: 'paused', reason: 'escalated' });
+      expect(await chat.state()).toMatchObject({ paused: true, pausedReason: 'escalated', pausedBy: 'database' });
+      expect(chat.calls.sent).toHaveLength(0);
     }));
 
   it('records a reply that cannot be sent as failed and goes on with the next message', () =>
