@@ -29,7 +29,20 @@ export interface OpenAiProviderDeps extends OpenAiOptions {
 
 export const DEFAULT_OPENAI_MODEL = 'gpt-4o-mini';
 
+/** The model's answer to "is this an emergency?": a JSON boolean, or "yes"/"no" from models that prefer words. */
+const emergencyField = z.union([
+  z.boolean(),
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['yes', 'no', 'true', 'false', 'sim', 'nao', 'não', 'si', 'sí']))
+    .transform((v) => ['yes', 'true', 'sim', 'si', 'sí'].includes(v)),
+]);
+
 export const modelAnswerSchema = z.object({
+  /** Required: the model is asked explicitly whether this needs emergency services now. */
+  emergency: emergencyField,
   triageLevel: z.enum(TRIAGE_LEVELS),
   reply: z.string().trim().min(1).max(4000),
   redFlags: z.array(z.string().max(100)).max(20).default([]),
@@ -179,8 +192,10 @@ export function createOpenAiProvider(deps: OpenAiProviderDeps): MedicalCore {
         return deps.fallback.assess(input);
       }
       const { answer } = parsed;
+      // The model's "yes, this is an emergency" escalates whatever level it chose (the safety layer then
+      // adds the emergency instructions); its "no" never lowers anything: the detectors ran first.
       return {
-        triageLevel: answer.triageLevel,
+        triageLevel: answer.emergency ? 'emergency' : answer.triageLevel,
         reply: answer.reply,
         redFlags: answer.redFlags,
         followUpQuestions: answer.followUpQuestions,

@@ -39,6 +39,7 @@ export interface FakeOpenAi {
 
 export function validAnswer(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
+    emergency: false,
     triageLevel: 'self-care',
     reply: 'Rest, drink plenty of fluids and see a doctor if it gets worse or lasts more than a few days.',
     redFlags: [],

@@ -1,4 +1,6 @@
+import { detect, loadLexicon, redFlagDef, type Detection } from '../detect/detector';
 import { detectConversationLanguage, detectLanguage, type Language } from '../language';
+import { loadModel, scoreDetection, type Model, type ModelVerdict } from '../model/model';
 import { normalise, splitSentences } from '../text';
 import { TRIAGE_LEVELS, type AssessInput, type ConversationTurn, type TriageLevel } from '../types';
 import { extractFindings, type Findings, type Segment } from './findings';
@@ -15,7 +17,29 @@ export interface Evaluation {
   followUps: string[];
   language: Language;
   findings: Findings;
+  /** What detector v2 (lexicons by proximity) found. */
+  detection: Detection;
+  /** The statistical detector's score and verdict. */
+  model: ModelVerdict;
+  /** Advice of red flags raised by detector v2 or the model that no matched rule covers. */
+  extraAdvice: Array<Record<Language, string>>;
+  /** The deciding question(s) when a warning sign was not enough for an emergency, asked first. */
+  decidingQuestions: Array<Record<Language, string>>;
 }
+
+/** Advice when only the statistical detector raised the emergency. */
+export const MODEL_EMERGENCY_ADVICE: Record<Language, string> = {
+  en: 'While you wait, stay with the person, keep your phone close and unlock the door. Do not eat, drink or take any medicine unless the emergency operator tells you to.',
+  pt: 'Enquanto espera, fique com a pessoa, mantenha o telefone por perto e destranque a porta. Não coma, não beba nem tome nenhum remédio a menos que o atendente da emergência oriente.',
+  es: 'Mientras espera, quédese con la persona, tenga el teléfono cerca y abra la puerta. No coma, no beba ni tome ningún medicamento salvo que se lo indique el operador de emergencias.',
+};
+
+/** Asked when only the statistical detector was unsure. */
+export const MODEL_UNSURE_QUESTION: Record<Language, string> = {
+  en: 'To be safe: is anyone having trouble breathing, chest pain, severe bleeding, fainting, a seizure, or thoughts of self-harm right now?',
+  pt: 'Por segurança: alguém está com dificuldade para respirar, dor no peito, sangramento forte, desmaio, convulsão ou pensamentos de se machucar agora?',
+  es: 'Por seguridad: ¿alguien tiene ahora dificultad para respirar, dolor en el pecho, sangrado fuerte, desmayo, convulsiones o pensamientos de hacerse daño?',
+};
 
 /** How far back the conversation still describes the patient's current problem. */
 const MAX_TURNS = 12;
@@ -59,8 +83,10 @@ function segmentsOf(turns: ConversationTurn[], language: Language): Segment[] {
   return segments;
 }
 
-function blockHolds(block: ConditionBlock, findings: Findings): boolean {
-  const has = (concept: string) => findings.present.has(concept);
+function blockHolds(block: ConditionBlock, findings: Findings, level: TriageLevel): boolean {
+  // A question ("can I take X with Y?") is answered, but never raises a red flag by itself.
+  const has = (concept: string) =>
+    findings.present.has(concept) && !(level === 'emergency' && findings.questionOnly.has(concept));
   if (block.all && !block.all.every(has)) return false;
   if (block.any && block.any.length > 0 && !block.any.some(has)) return false;
   if (block.none?.some(has)) return false;
@@ -82,22 +108,56 @@ function isKnown(what: 'duration' | 'temperature' | 'age', findings: Findings): 
 }
 
 /** Runs the rulebook over the recent conversation. Pure and synchronous: no I/O, same input, same answer. */
-export function evaluate(input: AssessInput, rulebook: Rulebook): Evaluation {
+export interface EvaluateOptions {
+  /** The statistical detector; `null` turns it off (eval and tests). Default: the committed weights. */
+  model?: Model | null;
+}
+
+export function evaluate(input: AssessInput, rulebook: Rulebook, options: EvaluateOptions = {}): Evaluation {
   const turns = recentTurns(input.messages);
   const patientTexts = turns.filter((t) => t.role === 'patient').map((t) => t.text);
   const language = detectConversationLanguage(patientTexts);
-  const findings = extractFindings(segmentsOf(turns, language), rulebook);
+  const segments = segmentsOf(turns, language);
+  const detection = detect(segments, loadLexicon());
+  const findings = extractFindings(segments, rulebook, detection);
   const patient = input.patient;
   if (patient?.pregnant) findings.present.add('pregnant');
   if (findings.ageMonths === undefined && patient?.ageYears !== undefined) findings.ageMonths = patient.ageYears * 12;
 
-  let matched = rulebook.rules.filter((rule) => rule.when.some((block) => blockHolds(block, findings)));
+  let matched = rulebook.rules.filter((rule) => rule.when.some((block) => blockHolds(block, findings, rule.level)));
   if (matched.some((rule) => !rule.onlyAlone)) matched = matched.filter((rule) => !rule.onlyAlone);
   matched.sort((a, b) => severity(a.level) - severity(b.level));
 
-  const level = matched[0]?.level ?? 'info';
-  const followUps: string[] = [];
+  const model = scoreDetection(detection, options.model === undefined ? loadModel() : options.model);
+  const redFlags = matched.filter((r) => r.level === 'emergency').map((r) => r.id);
+  const extraAdvice: Array<Record<Language, string>> = [];
+  for (const flag of detection.flags) {
+    const id = flag.rule ?? flag.id;
+    if (redFlags.includes(id)) continue;
+    redFlags.push(id);
+    const rule = flag.rule ? rulebook.rules.find((r) => r.id === flag.rule) : undefined;
+    const advice = rule?.advice ?? redFlagDef(flag.id)?.advice;
+    if (advice) extraAdvice.push(advice);
+  }
+  if (model.emergency && redFlags.length === 0) {
+    redFlags.push('model-emergency');
+    extraAdvice.push(MODEL_EMERGENCY_ADVICE);
+  }
+
+  let level: TriageLevel = redFlags.length > 0 ? 'emergency' : (matched[0]?.level ?? 'info');
+  // Safety bias: a warning sign (or a score close to the model's threshold) is never info or self-care,
+  // and the reply asks the one question that decides whether it is an emergency.
+  const decidingQuestions: Array<Record<Language, string>> = [];
   if (level !== 'emergency') {
+    for (const signal of detection.signals) {
+      const ask = redFlagDef(signal.id)?.ask;
+      if (ask && decidingQuestions.length === 0) decidingQuestions.push(ask);
+    }
+    if (decidingQuestions.length === 0 && model.unsure) decidingQuestions.push(MODEL_UNSURE_QUESTION);
+    if (decidingQuestions.length > 0) level = moreSevere(level, 'urgent');
+  }
+  const followUps: string[] = [];
+  if (level !== 'emergency' && decidingQuestions.length === 0) {
     for (const rule of matched.filter((r) => r.level === level)) {
       for (const id of rule.ask) {
         const question = rulebook.questions[id];
@@ -107,14 +167,18 @@ export function evaluate(input: AssessInput, rulebook: Rulebook): Evaluation {
       }
     }
   }
-  if (matched.length === 0) followUps.push('symptoms');
+  if (matched.length === 0 && decidingQuestions.length === 0) followUps.push('symptoms');
 
   return {
     level,
     matched,
-    redFlags: matched.filter((r) => r.level === 'emergency').map((r) => r.id),
+    redFlags,
     followUps: followUps.slice(0, 3),
     language,
     findings,
+    detection,
+    model,
+    extraAdvice,
+    decidingQuestions,
   };
 }

@@ -1,5 +1,7 @@
+import { canonicalFor, clauseScopes, type Detection } from '../detect/detector';
+import { mayMatch, textKeys } from '../detect/prefilter';
 import type { Language } from '../language';
-import { normalise, splitClauses, tokens } from '../text';
+import { tokens } from '../text';
 import { readAgeMonths, readDurationDays, readTemperatureC } from './features';
 import { isNegated, isNotCurrent } from './negation';
 import type { Rulebook } from './rulebook';
@@ -17,12 +19,14 @@ export interface Findings {
   negated: Set<string>;
   /** Concepts only ever mentioned as past or hypothetical ("stroke years ago"). */
   notCurrent: Set<string>;
+  /** Concepts in `present` only because a question mentions them ("can I take X with Y?"): no red flag. */
+  questionOnly: Set<string>;
   temperatureC?: number;
   durationDays?: number;
   ageMonths?: number;
 }
 
-type Mention = 'present' | 'negated' | 'notCurrent';
+type Mention = 'present' | 'negated' | 'notCurrent' | 'questioned';
 
 function mentionsIn(clause: string, regex: RegExp, lang: Language, current: boolean): Mention[] {
   const found: Mention[] = [];
@@ -41,25 +45,42 @@ const min = (a: number | undefined, b: number | undefined) =>
   a === undefined ? b : b === undefined ? a : Math.min(a, b);
 
 /** Reads every segment clause by clause and records which concepts are present, negated or not current. */
-export function extractFindings(segments: Segment[], rulebook: Rulebook): Findings {
+export function extractFindings(segments: Segment[], rulebook: Rulebook, detection?: Detection): Findings {
   const mentions = new Map<string, Set<Mention>>();
-  const findings: Findings = { present: new Set(), negated: new Set(), notCurrent: new Set() };
+  const findings: Findings = { present: new Set(), negated: new Set(), notCurrent: new Set(), questionOnly: new Set() };
   const fever = rulebook.compiled.get('fever');
   const mentionsFever = (clause: string, lang: Language) =>
     fever !== undefined && mentionsIn(clause, fever, lang, true).includes('present');
+  // Clauses of the canonical text (typos, abbreviations and repeated letters fixed) with the scope
+  // detector v2 gives them: a past, hypothetical, figurative or resolved clause is not current.
+  const clausesOf = (segment: Segment, index: number) => {
+    const known = detection?.canonical[index] !== undefined && detection.clauses[index] !== undefined;
+    const canonical = known ? detection.canonical[index]! : canonicalFor(segment.text);
+    const scopes = known ? detection.clauses[index]! : clauseScopes(canonical, segment.lang);
+    return scopes.map((c) => ({
+      text: canonical
+        .slice(c.start, c.end)
+        .replace(/^[\s,.;!?]+|[\s,.;!?]+$/g, '')
+        .trim(),
+      current: c.scope === 'current' || c.scope === 'question',
+      question: c.scope === 'question',
+    }));
+  };
+  const perSegment = segments.map((segment, i) => ({ segment, clauses: clausesOf(segment, i) }));
   // "I have a fever" ... "it's 40.5 now": a bare number is a temperature when the conversation is about fever.
-  const feverInConversation = segments.some((segment) =>
-    splitClauses(normalise(segment.text)).some(
-      (clause) => !isNotCurrent(clause) && mentionsFever(clause, segment.lang),
-    ),
+  const feverInConversation = perSegment.some(({ segment, clauses }) =>
+    clauses.some((c) => c.current && !isNotCurrent(c.text) && mentionsFever(c.text, segment.lang)),
   );
-  for (const segment of segments) {
-    for (const clause of splitClauses(normalise(segment.text))) {
-      const current = !isNotCurrent(clause);
+  for (const { segment, clauses } of perSegment) {
+    for (const { text: clause, current: inScope, question } of clauses) {
+      if (clause.length === 0) continue;
+      const current = inScope && !isNotCurrent(clause);
+      const keys = textKeys(clause);
       for (const [concept, regex] of rulebook.compiled) {
+        if (!mayMatch(rulebook.keys.get(concept) ?? null, keys)) continue;
         for (const mention of mentionsIn(clause, regex, segment.lang, current)) {
           const seen = mentions.get(concept) ?? new Set<Mention>();
-          seen.add(mention);
+          seen.add(question && mention === 'present' ? 'questioned' : mention);
           mentions.set(concept, seen);
         }
       }
@@ -71,7 +92,10 @@ export function extractFindings(segments: Segment[], rulebook: Rulebook): Findin
   }
   for (const [concept, seen] of mentions) {
     if (seen.has('present')) findings.present.add(concept);
-    else if (seen.has('negated')) findings.negated.add(concept);
+    else if (seen.has('questioned')) {
+      findings.present.add(concept);
+      findings.questionOnly.add(concept);
+    } else if (seen.has('negated')) findings.negated.add(concept);
     else findings.notCurrent.add(concept);
   }
   return findings;

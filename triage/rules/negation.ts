@@ -72,7 +72,8 @@ export function isNegated(wordsBefore: string[], lang: Language): boolean {
   const window = wordsBefore.slice(-NEGATION_REACH);
   for (let i = window.length - 1; i >= 0; i--) {
     const word = window[i] ?? '';
-    if (SCOPE_BREAKERS.has(word)) return false;
+    // "não é dor no peito": Portuguese "é" (is) loses its accent and looks like "e" (and).
+    if (SCOPE_BREAKERS.has(word) && !(word === 'e' && ['nao', 'no'].includes(window[i - 1] ?? ''))) return false;
     if (NEGATIONS.has(word) && !(word === 'no' && lang === 'pt')) return true;
   }
   return false;

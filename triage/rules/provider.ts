@@ -1,5 +1,5 @@
 import type { AssessInput, Assessment, MedicalCore } from '../types';
-import { evaluate, type Evaluation } from './engine';
+import { evaluate, type EvaluateOptions, type Evaluation } from './engine';
 import { composeReply } from './reply';
 import { loadRulebook, type Rulebook } from './rulebook';
 
@@ -11,10 +11,10 @@ export interface RulesProvider extends MedicalCore {
   assessSync(input: AssessInput): Assessment;
 }
 
-export function createRulesProvider(rulebook: Rulebook = loadRulebook()): RulesProvider {
+export function createRulesProvider(rulebook: Rulebook = loadRulebook(), options: EvaluateOptions = {}): RulesProvider {
   const model = `${RULES_MODEL_PREFIX}${rulebook.version}`;
   const assessSync = (input: AssessInput): Assessment => {
-    const evaluation = evaluate(input, rulebook);
+    const evaluation = evaluate(input, rulebook, options);
     const reply = composeReply(evaluation, rulebook);
     return {
       triageLevel: evaluation.level,
@@ -27,7 +27,7 @@ export function createRulesProvider(rulebook: Rulebook = loadRulebook()): RulesP
     };
   };
   return {
-    evaluate: (input) => evaluate(input, rulebook),
+    evaluate: (input) => evaluate(input, rulebook, options),
     assessSync,
     assess: (input) => Promise.resolve(assessSync(input)),
   };

@@ -35,19 +35,26 @@ function adviceRules(evaluation: Evaluation): Rule[] {
 /** Turns an evaluation into the patient-facing text, in the patient's language. */
 export function composeReply(evaluation: Evaluation, rulebook: Rulebook): ComposedReply {
   const lang = evaluation.language;
-  const followUpQuestions = evaluation.followUps.flatMap((id) => {
-    const question = rulebook.questions[id];
-    return question ? [question[lang]] : [];
-  });
+  const followUpQuestions = [
+    ...evaluation.decidingQuestions.map((q) => q[lang]),
+    ...evaluation.followUps.flatMap((id) => {
+      const question = rulebook.questions[id];
+      return question ? [question[lang]] : [];
+    }),
+  ];
   const parts: string[] = [];
   if (evaluation.level === 'emergency') {
     parts.push(EMERGENCY_INSTRUCTIONS[lang]);
-    const advice = evaluation.matched.filter((r) => r.level === 'emergency').slice(0, MAX_ADVICE);
-    parts.push(...advice.map((rule) => rule.advice[lang]));
+    const advice = [
+      ...evaluation.matched.filter((r) => r.level === 'emergency').map((rule) => rule.advice[lang]),
+      ...evaluation.extraAdvice.map((a) => a[lang]),
+    ];
+    parts.push(...advice.slice(0, MAX_ADVICE));
     return { text: parts.join('\n\n'), followUpQuestions: [] };
   }
   if (evaluation.matched.length === 0) {
-    parts.push(rulebook.fallback[lang]);
+    // Raised to `urgent` by a warning sign alone: say so, then ask the deciding question.
+    parts.push(evaluation.level === 'info' ? rulebook.fallback[lang] : rulebook.levels[evaluation.level][lang]);
   } else {
     const intro = evaluation.level === 'info' ? '' : rulebook.levels[evaluation.level][lang];
     if (intro) parts.push(intro);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { TRIAGE_LEVELS } from '../types';
+import { patternKeys } from '../detect/prefilter';
 import { NEGATION_WORDS } from './negation';
 
 /**
@@ -55,6 +56,8 @@ export type Question = z.infer<typeof questionSchema>;
 export interface Rulebook extends RuleFile {
   /** One global regex per concept, matching any of its patterns as whole words. */
   compiled: Map<string, RegExp>;
+  /** Word prefixes each concept's matches start with (triage/detect/prefilter.ts); null: always run. */
+  keys: Map<string, Set<string> | null>;
 }
 
 export class RulesFileError extends Error {
@@ -103,14 +106,16 @@ export function buildRulebook(raw: unknown): Rulebook {
   }
   check(parsed.data);
   const compiled = new Map<string, RegExp>();
+  const keys = new Map<string, Set<string> | null>();
   for (const [name, patterns] of Object.entries(parsed.data.concepts)) {
     try {
       compiled.set(name, compilePatterns(patterns));
+      keys.set(name, patternKeys(patterns));
     } catch (err) {
       throw new RulesFileError(`concept "${name}" has a bad pattern: ${(err as Error).message}`);
     }
   }
-  return { ...parsed.data, compiled };
+  return { ...parsed.data, compiled, keys };
 }
 
 export const DEFAULT_RULES_PATH = join(__dirname, 'rules.yaml');

@@ -69,6 +69,13 @@ describe('triage corpus (rules provider behind the safety layer)', () => {
     expect(missed.map((c) => `${c.id} -> ${predicted(c)}`)).toEqual([]);
   });
 
+  it('raises at most 5% false alarms on the non-emergency cases (the corpus target)', () => {
+    const others = cases.filter((c) => c.expected !== 'emergency');
+    const alarms = others.filter((c) => predicted(c) === 'emergency');
+    expect(alarms.length / others.length).toBeLessThanOrEqual(0.05);
+    expect(alarms.map((c) => c.id)).toEqual([]);
+  });
+
   it('never raises an emergency for a negated, historical or hypothetical mention', () => {
     const tagged = cases.filter(
       (c) => c.expected !== 'emergency' && c.tags.some((t) => ['negation', 'historical', 'hypothetical'].includes(t)),

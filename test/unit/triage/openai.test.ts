@@ -190,6 +190,63 @@ describe('openai provider against a fake OpenAI-compatible server', () => {
     expect(logLines.join('\n')).not.toContain('Lisbon');
   });
 
+  it('asks the model explicitly, in a required JSON field, whether the message is an emergency', async () => {
+    server.script([{ kind: 'json', answer: validAnswer() }]);
+    await core().assess({ messages: SORE_THROAT });
+    const system = server.requests[0]!.body.messages![0]!.content;
+    expect(system).toContain('"emergency" field');
+    expect(system).toContain('{"emergency": true | false,');
+  });
+
+  it('escalates to an emergency when the model says emergency although the detectors do not', async () => {
+    server.script([
+      { kind: 'json', answer: validAnswer({ emergency: true, triageLevel: 'urgent', reply: 'Please go now.' }) },
+    ]);
+    const result = await core().assess({ messages: SORE_THROAT });
+    expect(server.requests).toHaveLength(1);
+    expect(result.provider).toBe('openai');
+    expect(result.triageLevel).toBe('emergency');
+    expect(result.redFlags).toEqual(['provider-emergency']);
+    expect(result.reply).toBe(`${EMERGENCY_INSTRUCTIONS.en}\n\nPlease go now.\n\n${NOT_A_DIAGNOSIS_NOTICE.en}`);
+  });
+
+  it('reads "yes" in the emergency field as an emergency', async () => {
+    server.script([{ kind: 'json', answer: validAnswer({ emergency: 'yes' }) }]);
+    const result = await core().assess({ messages: SORE_THROAT });
+    expect(result.triageLevel).toBe('emergency');
+  });
+
+  it("keeps the detectors' emergency when the model would say no: the model is not asked", async () => {
+    server.script([{ kind: 'json', answer: validAnswer({ emergency: false, triageLevel: 'info' }) }]);
+    const result = await core().assess({ messages: [{ role: 'patient', text: 'me he tomado 30 paracetamoles' }] });
+    expect(server.requests).toHaveLength(0);
+    expect(result.provider).toBe('rules');
+    expect(result.triageLevel).toBe('emergency');
+    expect(result.redFlags).toEqual(['poisoning-overdose']);
+    expect(result.language).toBe('es');
+    expect(result.reply.startsWith(EMERGENCY_INSTRUCTIONS.es)).toBe(true);
+  });
+
+  it("keeps the model's no for an ordinary message", async () => {
+    server.script([{ kind: 'json', answer: validAnswer({ emergency: false }) }]);
+    const result = await core().assess({ messages: SORE_THROAT });
+    expect(result.triageLevel).toBe('self-care');
+    expect(result.redFlags).toEqual([]);
+  });
+
+  it('asks for a repair when the answer leaves out the emergency field', async () => {
+    const { emergency: _omitted, ...withoutEmergency } = validAnswer();
+    server.script([
+      { kind: 'json', answer: withoutEmergency },
+      { kind: 'json', answer: validAnswer() },
+    ]);
+    const result = await core().assess({ messages: SORE_THROAT });
+    expect(result.provider).toBe('openai');
+    expect(server.requests).toHaveLength(2);
+    const repair = server.requests[1]!.body.messages!;
+    expect(repair[repair.length - 1]!.content).toMatch(/^Your previous answer could not be used: emergency: /);
+  });
+
   it('builds the completions URL from the base URL, keeping an Azure api-version query', () => {
     expect(chatCompletionsUrl('http://localhost:11434/v1')).toBe('http://localhost:11434/v1/chat/completions');
     expect(chatCompletionsUrl('https://res.openai.azure.com/openai/deployments/gpt4o?api-version=2024-10-21')).toBe(

@@ -69,13 +69,9 @@ describe('rules provider', () => {
   });
 
   it('combines symptoms spread over several patient messages', async () => {
-    const first = await assess(patient('my chest feels tight'));
+    const first = await assess(patient('my chest hurts'));
     expect(first.triageLevel).toBe('urgent');
-    const both = await assess(
-      patient('my chest feels tight'),
-      assistant(first.reply),
-      patient('now I am sweating too'),
-    );
+    const both = await assess(patient('my chest hurts'), assistant(first.reply), patient('now I am sweating too'));
     expect(both.triageLevel).toBe('emergency');
     expect(both.redFlags).toEqual(['chest-pain-warning']);
   });

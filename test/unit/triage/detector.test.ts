@@ -1,0 +1,187 @@
+import { createMedicalCore } from '../../../triage';
+import { detect } from '../../../triage/detect/detector';
+import { clauseSpans, hasPast, hasPresent, sentenceSpans } from '../../../triage/detect/scope';
+import { createRulesProvider } from '../../../triage/rules/provider';
+import type { TriageLevel } from '../../../triage/types';
+import { loadManifest, loadSet, OPEN_ROLES } from '../../../scripts/triage-sets';
+
+const core = createMedicalCore({ provider: 'rules' });
+const assess = (text: string) => core.assess({ messages: [{ role: 'patient', text }] });
+
+describe('detector v2: negation in English, Portuguese and Spanish', () => {
+  it.each<[string, TriageLevel]>([
+    ['no chest pain, just a cough', 'self-care'],
+    ["I don't have any trouble breathing, just a blocked nose", 'self-care'],
+    ['not breathing fast, no fever, just a stuffy nose, my baby is 6 weeks', 'self-care'],
+    ['não tenho dor no peito, só tosse', 'self-care'],
+    ['nao é dor no peito, é mais nas costas, de mal jeito na academia', 'info'],
+    ['não tenho falta de ar, só tosse', 'self-care'],
+    ['no tengo dolor de pecho, solo tos', 'self-care'],
+    ['no me falta el aire, solo tengo mocos', 'self-care'],
+  ])('answers the negated mention "%s" with %s, never emergency', async (text, level) => {
+    const result = await assess(text);
+    expect(result.triageLevel).toBe(level);
+    expect(result.redFlags).toEqual([]);
+  });
+});
+
+describe('detector v2: past events in English, Portuguese and Spanish', () => {
+  it.each<[string, TriageLevel]>([
+    ["I had a stroke in 2019, I'm fine now", 'info'],
+    ['my dad had a heart attack 3 years ago', 'info'],
+    ['when I was 20 I overdosed', 'info'],
+    ['last year my son had a seizure', 'info'],
+    ['i had an overdose in my teens, now sober 10 years, need a GP', 'info'],
+    ['tive um AVC há 3 anos, hoje estou bem', 'info'],
+    ['faz 5 anos que tive uma convulsão', 'info'],
+    ['quando eu tinha 20 anos tentei suicidio', 'info'],
+    ['ano passado tive um derrame', 'info'],
+    ['hace 3 años tuve un infarto', 'info'],
+    ['tuve un infarto hace 5 años atrás, ahora estoy bien', 'info'],
+    ['el año pasado mi padre tuvo un ictus', 'info'],
+  ])('does not raise an alarm for the past event "%s" (answers %s)', async (text, level) => {
+    const result = await assess(text);
+    expect(result.triageLevel).toBe(level);
+    expect(result.redFlags).toEqual([]);
+  });
+
+  it('still raises an emergency when the past event is back now', async () => {
+    const result = await assess('my dad had a stroke years ago and now his face is drooping again');
+    expect(result.triageLevel).toBe('emergency');
+    expect(result.redFlags).toEqual(['stroke-signs']);
+  });
+
+  it('reads the time expressions of each language', () => {
+    expect(
+      ['in 2019', '3 years ago', 'há 2 anos', 'faz 5 anos', 'hace 3 años', '5 anos atras', 'when i was 20'].map((t) =>
+        hasPast(t.normalize('NFD').replace(/[\u0300-\u036f]/g, '')),
+      ),
+    ).toEqual([true, true, true, true, true, true, true]);
+    expect(
+      ['last year', 'ano passado', 'el ano pasado', 'quando eu tinha 15 anos', 'cuando tenia 15 anos'].map(hasPast),
+    ).toEqual([true, true, true, true, true]);
+    expect(['since yesterday', 'ha 2 horas', 'hace un rato', 'this morning'].map(hasPast)).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(['now', 'agora', 'ahora', 'again', 'de novo', 'otra vez'].map(hasPresent)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
+  });
+
+  it('splits sentences and clauses so a time expression only reaches its own clause', () => {
+    const text = 'a stroke in 2019, and now his face droops. help';
+    const [first] = sentenceSpans(text);
+    expect(clauseSpans(text, first!).map((c) => text.slice(c.start, c.end).trim())).toEqual([
+      'a stroke in 2019',
+      ', and now his face droops.',
+    ]);
+  });
+});
+
+describe('detector v2: resolved episodes and figures of speech', () => {
+  it.each<string>([
+    'meu filho engasgou mas ja saiu, ta tudo bem',
+    'my dad choked on a bit of steak earlier but coughed it up, hes fine, eating again. anything we should watch',
+    'minha filha desmaiou no calor ontem mas ja ta bem, comeu e ta normal. precisa de exame?',
+    'this traffic is killing me',
+    'quase infartei com a conta de luz',
+    'me muero de risa',
+    'my boss is gonna give me a heart attack with these deadlines',
+    'meu chefe vai me matar se eu faltar de novo kkk',
+  ])('does not raise an emergency for "%s"', async (text) => {
+    const result = await assess(text);
+    expect(result.triageLevel).not.toBe('emergency');
+    expect(result.redFlags).toEqual([]);
+  });
+
+  it('keeps an overdose an emergency even when the patient feels fine now', async () => {
+    const result = await assess('took 20 paracetamol about 2 hrs ago, feel fine now tbh. do i need to do anything');
+    expect(result.triageLevel).toBe('emergency');
+    expect(result.redFlags).toEqual(['poisoning-overdose']);
+  });
+
+  it('does not take "it stopped" as resolved when warning signs follow it', async () => {
+    const result = await assess(
+      'my 1 yr old went all stiff then started jerking his arms and legs, it stopped but now hes floppy and not really responding to me',
+    );
+    expect(result.triageLevel).toBe('emergency');
+    expect(result.redFlags).toEqual(['seizure', 'loss-of-consciousness']);
+  });
+});
+
+describe('detector v2: concepts combined by proximity', () => {
+  it.each<[string, string[]]>([
+    ['my friend took like 30 paracetamol an hour ago', ['poisoning-overdose']],
+    ['minha mae tomou uns 20 comprimidos de rivotril', ['poisoning-overdose']],
+    ['mi hija se tomo una caja entera de clonazepam', ['poisoning-overdose']],
+    ['she mixed xanax with a bottle of vodka', ['poisoning-overdose']],
+    ['ya no quiero vivir, me quiero morir', ['suicide-self-harm']],
+    ['quero me matar', ['suicide-self-harm']],
+    ['been saving up my tramadol, think tonight is the night', ['suicide-self-harm']],
+    ['my 5 week old has a temp of 38.3', ['infant-fever']],
+    ['6wk old 100.8F', ['infant-fever']],
+    ['bebe de 20 dias com 38,2', ['infant-fever']],
+    ['im 10 weeks pregnant and bleeding heavily with clots', ['severe-bleeding', 'pregnancy-bleeding']],
+    ['36 wks, bad headache, seeing flashing lights and my face n hands r puffy', ['pregnancy-bleeding']],
+    ['my diabetic dad is sweaty, shaky and confused, sugar is 2.1', ['hypoglycaemia']],
+    ['my 14 yo son woke up with terrible pain in his testicle and is vomiting', ['testicular-torsion']],
+    ['mi hijo se quedó duro y empezó a temblar todo', ['seizure']],
+  ])('raises "%s" as %j', async (text, flags) => {
+    const result = await assess(text);
+    expect(result.triageLevel).toBe('emergency');
+    expect(result.redFlags).toEqual(flags);
+  });
+
+  it('marks mentions with their scope', () => {
+    const detection = detect([{ text: 'no fever, but my chest hurts', lang: 'en' }]);
+    const mentions = detection.mentions.filter((m) => ['fever_word', 'chest_site'].includes(m.concept));
+    expect(mentions.sort((a, b) => a.pos - b.pos)).toEqual([
+      { concept: 'fever_word', pos: 1, scope: 'negated' },
+      { concept: 'chest_site', pos: 4, scope: 'current' },
+    ]);
+  });
+});
+
+describe('safety bias', () => {
+  it.each<[string, string]>([
+    [
+      'I have chest pain',
+      'Does the pain spread to your arm, jaw or back, or are you sweating, short of breath or feeling faint?',
+    ],
+    [
+      'I feel low and hopeless, nothing matters',
+      'Are you thinking about ending your life or hurting yourself right now?',
+    ],
+    [
+      'my son hit his head, small bump, playing normally',
+      'Since the knock, has there been vomiting, drowsiness, confusion or fainting, and does the person take blood thinners?',
+    ],
+  ])('answers "%s" at least urgent and asks the one deciding question', async (text, question) => {
+    const result = await assess(text);
+    expect(result.triageLevel).toBe('urgent');
+    expect(result.followUpQuestions).toEqual([question]);
+    expect(result.reply).toContain(question);
+  });
+
+  it('never answers info or self-care to a message of the labelled sets that carries a warning sign', () => {
+    const rules = createRulesProvider();
+    const sets = loadManifest().filter((e) => OPEN_ROLES.includes(e.role));
+    const lowered: string[] = [];
+    for (const entry of sets) {
+      for (const message of loadSet(entry) ?? []) {
+        const evaluation = rules.evaluate({ messages: message.turns });
+        const warned = evaluation.detection.flags.length + evaluation.detection.signals.length > 0;
+        if (warned && ['info', 'self-care'].includes(evaluation.level)) lowered.push(`${message.set}/${message.id}`);
+      }
+    }
+    expect(lowered).toEqual([]);
+  });
+});
