@@ -1,0 +1,268 @@
+/**
+ * The conversation's steps (activities/message-activities.ts) one at a time, in MockActivityEnvironment,
+ * against a real SQLite repository. The Temporal client is a stand-in that records the message workflows
+ * the activities start (the pipeline tests start real ones).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import {
+  createMessageActivities,
+  type AssessResult,
+  type PipelineSettings,
+} from '../../../activities/message-activities';
+import { plainWorkflowIds, type InboundItem, type InboundMessage, type InboundWorkflowInput } from '../../../contracts';
+import { createWorkflowIds } from '../../../contracts/pseudonyms';
+import { openDatabase, type Database } from '../../../db';
+import { createMediaStore } from '../../../media/store';
+import type { Assessment, MedicalCore } from '../../../triage/types';
+import type { IWhatsAppService } from '../../../wppconnect/types';
+
+const SESSION = 's1';
+const CHAT = '5511977771234@c.us';
+const WHERE = { session: SESSION, chatId: CHAT, conversationWorkflowId: `conversation:${SESSION}:${CHAT}` };
+
+const settings: PipelineSettings = {
+  quietWindowMs: 500,
+  replyMaxAgeMs: 15 * 60_000,
+  humanReplyPausesBot: true,
+  assessLocally: true,
+  sendTaskQueue: 'q-sends',
+  emergencyAttribute: 'emergency',
+};
+
+let db: Database;
+let dir: string;
+let started: { workflowId: string; args: InboundWorkflowInput[]; attributes: Record<string, unknown> }[];
+
+interface StartOptions {
+  workflowId: string;
+  args: InboundWorkflowInput[];
+  typedSearchAttributes: { key: { name: string }; value: unknown }[];
+}
+
+const client = {
+  workflow: {
+    start: (_type: string, opts: StartOptions) => {
+      if (started.some((s) => s.workflowId === opts.workflowId)) {
+        return Promise.reject(
+          new WorkflowExecutionAlreadyStartedError('started', opts.workflowId, 'inboundMessageWorkflow'),
+        );
+      }
+      started.push({
+        workflowId: opts.workflowId,
+        args: opts.args,
+        attributes: Object.fromEntries(opts.typedSearchAttributes.map((a) => [a.key.name, a.value])),
+      });
+      return Promise.resolve({});
+    },
+  },
+};
+
+let lastAssessInput: Parameters<MedicalCore['assess']>[0] | undefined;
+const medicalCore: MedicalCore = {
+  assess(input): Promise<Assessment> {
+    lastAssessInput = input;
+    return Promise.resolve({
+      triageLevel: 'self-care',
+      reply: 'Rest and drink water.',
+      redFlags: [],
+      followUpQuestions: [],
+      provider: 'rules',
+      model: 'rules',
+      language: 'pt',
+    });
+  },
+};
+
+function activities(ids = plainWorkflowIds) {
+  return createMessageActivities({
+    repo: db.repo,
+    mediaStore: createMediaStore({ root: path.join(dir, 'media'), maxBytes: 1_000_000 }),
+    wpp: {} as IWhatsAppService,
+    medicalCore,
+    client: client as never,
+    taskQueue: 'q',
+    ids,
+    settings,
+  });
+}
+
+const message = (id: string, extra: Partial<InboundMessage> = {}): InboundMessage => ({
+  session: SESSION,
+  chatId: CHAT,
+  messageId: id,
+  sentAt: new Date(Date.now() - 1000).toISOString(),
+  senderId: CHAT,
+  isGroup: false,
+  messageType: 'text',
+  rawType: 'chat',
+  text: `text of ${id}`,
+  ...extra,
+});
+const item = (m: InboundMessage): InboundItem => ({
+  kind: 'inbound',
+  message: m,
+  receivedVia: 'webhook',
+  arrivedAt: 0,
+});
+const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
+  new MockActivityEnvironment().run(fn, ...args);
+
+beforeEach(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'message-activities-'));
+  db = await openDatabase(`sqlite:${path.join(dir, 'db.sqlite')}`);
+  started = [];
+  lastAssessInput = undefined;
+});
+afterEach(async () => {
+  await db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('acceptInbound', () => {
+  it("logs a patient's message once however often it is given, and leaves staff messages for their turn", async () => {
+    const a = activities();
+    const input = {
+      session: SESSION,
+      chatId: CHAT,
+      items: [{ message: message('m1'), receivedVia: 'webhook' as const }],
+    };
+    await run(a.acceptInbound, input);
+    await run(a.acceptInbound, input);
+    await run(a.acceptInbound, {
+      ...input,
+      items: [{ message: message('staff-1', { fromMe: true }), receivedVia: 'webhook' as const }],
+    });
+    const history = await db.repo.getHistory({ session: SESSION, chatId: CHAT, limit: 10 });
+    expect(history.map((m) => [m.messageId, m.direction, m.senderType, m.content])).toEqual([
+      ['m1', 'inbound', 'patient', 'text of m1'],
+    ]);
+  });
+});
+
+describe('assessConversation', () => {
+  it('gives the medical core the recent conversation and stamps when the reply expires', async () => {
+    const a = activities();
+    await run(a.acceptInbound, {
+      session: SESSION,
+      chatId: CHAT,
+      items: [{ message: message('m1'), receivedVia: 'webhook' }],
+    });
+    const before = Date.now();
+    const result: AssessResult = await run(a.assessConversation, {
+      session: SESSION,
+      chatId: CHAT,
+      messageIds: ['m1'],
+    });
+    expect(lastAssessInput?.messages.map((m) => [m.role, m.text])).toEqual([['patient', 'text of m1']]);
+    expect(result.reply).toBe('Rest and drink water.');
+    expect(Date.parse(result.expiresAt)).toBeGreaterThanOrEqual(before + settings.replyMaxAgeMs);
+    expect(Date.parse(result.expiresAt)).toBeLessThanOrEqual(Date.now() + settings.replyMaxAgeMs);
+  });
+
+  it('opens a reply written again after a delay with an apology in the language of the reply', async () => {
+    const a = activities();
+    const result = await run(a.assessConversation, { session: SESSION, chatId: CHAT, messageIds: [], delayed: true });
+    expect(result.reply).toMatch(/^Desculpe a demora/);
+    expect(result.reply).toMatch(/Rest and drink water\.$/);
+  });
+});
+
+describe('recordReply', () => {
+  const assessment: AssessResult = {
+    triageLevel: 'emergency',
+    reply: 'Call 192 now.',
+    redFlags: ['chest-pain-warning'],
+    followUpQuestions: [],
+    provider: 'rules',
+    model: 'rules',
+    language: 'en',
+    expiresAt: new Date().toISOString(),
+  };
+  const sent = { messageId: 'true_5511977771234@c.us_REPLY1', chatId: CHAT, ack: 1, alreadySent: false };
+
+  it('logs the reply and starts one workflow per message of the burst, the first replied and the rest coalesced', async () => {
+    const a = activities();
+    const items = [item(message('m1')), item(message('m2'))];
+    await run(a.recordReply, { ...WHERE, items, sent, assessment });
+    const reply = await db.repo.getMessage(SESSION, sent.messageId);
+    expect(reply).toMatchObject({ direction: 'outbound', senderType: 'assistant', content: 'Call 192 now.' });
+    expect(reply?.metadata).toMatchObject({ inReplyTo: ['m1', 'm2'], triageLevel: 'emergency' });
+    expect(started.map((s) => [s.workflowId, s.args[0]?.outcome, s.args[0]?.answeredBy])).toEqual([
+      [`inbound:${SESSION}:m1`, 'replied', `inbound:${SESSION}:m1`],
+      [`inbound:${SESSION}:m2`, 'coalesced', `inbound:${SESSION}:m1`],
+    ]);
+    expect(started[0]!.attributes).toMatchObject({ ChatId: CHAT, WhatsAppSession: SESSION, TriageLevel: 'emergency' });
+
+    // Retried after a crash: nothing is logged or started twice.
+    await run(a.recordReply, { ...WHERE, items, sent, assessment });
+    expect(started).toHaveLength(2);
+    expect((await db.repo.getHistory({ session: SESSION, chatId: CHAT, limit: 10 })).length).toBe(1);
+  });
+
+  it('with pseudonymous ids names the workflows and attributes without the phone number, the level only as escalated', async () => {
+    const ids = createWorkflowIds({ payloadKey: Buffer.alloc(32, 3).toString('base64') });
+    const a = activities(ids);
+    await run(a.recordReply, { ...WHERE, items: [item(message('m1'))], sent, assessment });
+    expect(started[0]!.workflowId).toBe(ids.inbound(SESSION, 'm1'));
+    expect(started[0]!.workflowId).not.toContain('77771234');
+    expect(started[0]!.attributes).toEqual({
+      ChatId: ids.chatAttribute(SESSION, CHAT),
+      WhatsAppSession: SESSION,
+      TriageLevel: 'escalated',
+    });
+  });
+});
+
+describe('recordStaffMessages', () => {
+  it('records a message typed on the clinic phone as a human reply and hands the chat to a human', async () => {
+    const a = activities();
+    const result = await run(a.recordStaffMessages, {
+      ...WHERE,
+      items: [item(message('staff-1', { fromMe: true, text: 'I will call you' }))],
+    });
+    expect(result).toEqual({ human: 1 });
+    expect(await db.repo.getMessage(SESSION, 'staff-1')).toMatchObject({
+      direction: 'outbound',
+      senderType: 'human',
+      content: 'I will call you',
+    });
+    expect((await db.repo.getChatSession(SESSION, CHAT))?.status).toBe('handoff');
+    expect(started.map((s) => s.args[0]?.outcome)).toEqual(['staff']);
+  });
+
+  it("recognises one of the pipeline's own sends echoed back and records nothing", async () => {
+    const a = activities();
+    await db.repo.logMessage({
+      session: SESSION,
+      chatId: CHAT,
+      messageId: 'ours-1',
+      timestamp: new Date(),
+      direction: 'outbound',
+      senderType: 'assistant',
+      messageType: 'text',
+      content: 'our reply',
+      deliveryStatus: 'sent',
+    });
+    const result = await run(a.recordStaffMessages, { ...WHERE, items: [item(message('ours-1', { fromMe: true }))] });
+    expect(result).toEqual({ human: 0 });
+    expect(await db.repo.getMessage(SESSION, 'ours-1')).toMatchObject({ senderType: 'assistant' });
+    expect(started).toEqual([]);
+  });
+});
+
+describe('restoreChat', () => {
+  it('tells a conversation starting afresh that the chat is escalated, and its patient', async () => {
+    const a = activities();
+    expect(await run(a.restoreChat, { session: SESSION, chatId: CHAT })).toEqual({});
+    await db.repo.setChatStatus(SESSION, CHAT, 'escalated');
+    await db.repo.linkPatient(SESSION, CHAT, 'patient-9');
+    expect(await run(a.restoreChat, { session: SESSION, chatId: CHAT })).toEqual({
+      pausedReason: 'escalated',
+      patientId: 'patient-9',
+    });
+  });
+});
