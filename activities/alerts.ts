@@ -1,7 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import { request, type Dispatcher } from 'undici';
 import { FailureType } from '../contracts';
+import type { AlertChannel, AlertStatus, IConversationRepository } from '../db/types';
 
 /**
  * The one way the pipeline tells people something needs them: a JSON POST to CLINICIAN_ALERT_URL, used
@@ -134,12 +135,48 @@ export interface AlertResult {
   delivered: boolean;
 }
 
-export function createAlertActivities({ alerts }: { alerts: AlertClient }) {
+export interface AlertActivityDeps {
+  alerts: AlertClient;
+  /** Where an escalation's alert outcome is recorded for the console inbox. */
+  escalations?: Pick<IConversationRepository, 'recordEscalationAlert'>;
+}
+
+export function createAlertActivities({ alerts, escalations }: AlertActivityDeps) {
+  /** Only the escalation alert itself is tracked on the escalation; follow-up alerts are not. */
+  const recordOutcome = async (
+    alert: ClinicianAlert,
+    status: Exclude<AlertStatus, 'pending'>,
+    channel: AlertChannel,
+    detail?: string,
+  ): Promise<void> => {
+    if (alert.kind !== 'escalation' || !escalations) return;
+    const { session, chatId } = alert;
+    await escalations.recordEscalationAlert({ session, chatId, status, channel, detail, at: new Date() });
+  };
+
   return {
-    /** Retried by the workflow's ALERT policy (a day); without CLINICIAN_ALERT_URL nothing is posted. */
+    /**
+     * Retried by the workflow's ALERT policy (a day). Without CLINICIAN_ALERT_URL nothing is posted and the
+     * console inbox is the channel; either way the outcome is recorded on the escalation.
+     */
     async alertClinician(alert: ClinicianAlert): Promise<AlertResult> {
-      if (!alerts.configured) return { delivered: false };
-      await alerts.post(alert);
+      if (!alerts.configured) {
+        await recordOutcome(alert, 'not-configured', 'console');
+        return { delivered: false };
+      }
+      try {
+        await alerts.post(alert);
+      } catch (err) {
+        const final = err instanceof ApplicationFailure && err.nonRetryable;
+        // The endpoint's failure is what the workflow must see, not a failure to record it.
+        await recordOutcome(alert, final ? 'rejected' : 'retrying', 'webhook', (err as Error).message).catch(
+          (recordErr: unknown) => {
+            log.warn('alert outcome not recorded', { error: (recordErr as Error).message });
+          },
+        );
+        throw err;
+      }
+      await recordOutcome(alert, 'delivered', 'webhook');
       return { delivered: true };
     },
 

@@ -60,7 +60,7 @@ export function createActivities(deps: ActivityDeps) {
         emergencyAttribute: ids.triageAttribute('emergency') ?? 'escalated',
       },
     }),
-    ...createAlertActivities({ alerts }),
+    ...createAlertActivities({ alerts, escalations: deps.repo }),
     ...createDeliveryActivities({
       repo: deps.repo,
       wpp: deps.wpp,

@@ -318,6 +318,14 @@ export function createMessageActivities(deps: MessageActivityDeps) {
       triageLevel: TriageLevel;
       redFlags: string[];
     }): Promise<void> {
+      // The row the console inbox shows (red flags, alert outcome, acknowledgement); one per open escalation.
+      await repo.recordEscalation({
+        session: input.session,
+        chatId: input.chatId,
+        triageLevel: input.triageLevel,
+        redFlags: input.redFlags,
+        at: new Date(),
+      });
       await repo.setChatStatus(input.session, input.chatId, 'escalated');
       log.warn('chat escalated', {
         event: LogEvent.ChatEscalated,

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
+import { createConsole } from '../console';
 import type { AppDeps } from './deps';
 import { notFound } from './errors';
 import { createApiMetrics } from './metrics';
@@ -110,6 +111,10 @@ export function createApp(deps: AppDeps): Koa {
   app.use(clientAddress(apiConfig.trustedProxies));
   app.use(accessLog(deps.logger, metrics));
   app.use(errorHandler(deps.logger));
+  if (deps.operators) {
+    const { config, logger, repo, mediaStore, operators, stopping, now } = deps;
+    app.use(createConsole({ config, logger, repo, mediaStore, operators, gateway, stopping, now }).middleware);
+  }
   app.use(router.routes());
   app.use((ctx) => {
     if (stateOf(ctx).route === undefined) throw notFound('no such route');

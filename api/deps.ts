@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import type { Config } from '../config/config';
 import type { WorkflowIds } from '../contracts';
+import type { OperatorRepository } from '../db/operators';
 import type { IConversationRepository } from '../db/types';
 import type { MediaStore } from '../media/store';
 import type { Logger } from '../observability/logger';
@@ -28,4 +29,8 @@ export interface AppDeps {
   ids?: WorkflowIds;
   /** Deadline of one Temporal call made while answering a request. */
   temporalRpcTimeoutMs?: number;
+  /** Operator accounts: the operator console is served at /console when given (docs/console.md). */
+  operators?: OperatorRepository;
+  /** Aborted when the process shuts down: long-lived responses (the console's event streams) end. */
+  stopping?: AbortSignal;
 }

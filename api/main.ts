@@ -33,6 +33,8 @@ async function main(): Promise<void> {
   });
   const mediaStore = createMediaStore({ root: config.media.storagePath, maxBytes: config.media.maxBytes });
 
+  // Aborted at shutdown: the console's event streams end, so server.close() is not held open by them.
+  const shutdownSignal = new AbortController();
   const app = createApp({
     config,
     logger,
@@ -44,6 +46,8 @@ async function main(): Promise<void> {
     codecCorsOrigins: config.api.codecCorsOrigins,
     // Keyed pseudonyms in ids and search attributes whenever payloads are encrypted (SPEC section 5).
     ids: createWorkflowIds({ payloadKey: config.temporal.payloadKey }),
+    operators: db.operators,
+    stopping: shutdownSignal.signal,
   });
 
   const server: Server = app.listen(config.api.port, () => {
@@ -56,6 +60,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
+    shutdownSignal.abort();
     logger.info({ signal }, 'api shutting down');
     const force = setTimeout(() => {
       logger.error('shutdown timed out; exiting');

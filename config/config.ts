@@ -253,6 +253,7 @@ const envSchema = z.object({
   HUMAN_REPLY_PAUSES_BOT: bool(true),
   CLINICIAN_ALERT_URL: url(undefined),
   CLINICIAN_ALERT_SECRET: optionalString,
+  CONSOLE_SESSION_TTL: duration('12 hours'),
   SESSION_KEEPER_CHECK_SECONDS: int(30, 1, 86_400),
   SESSION_KEEPER_CATCH_UP_SECONDS: int(300, 1, 86_400),
   WORKER_METRICS_PORT: int(9464, 0, 65535),
@@ -320,6 +321,8 @@ export interface Config {
   clinicianAlertUrl?: string;
   /** HMAC-SHA256 key of the signature header on outbound alerts (CLINICIAN_ALERT_SECRET). */
   clinicianAlertSecret?: string;
+  /** Not in SPEC section 3: how long an operator stays signed in to the console (CONSOLE_SESSION_TTL). */
+  console: { sessionTtlMs: number };
   /** Not in SPEC section 3: how often the session keeper checks a healthy session and runs catch-up. */
   sessionKeeper: { checkMs: number; catchUpMs: number };
   /** Not in SPEC section 3: worker tuning, documented in the README. Metrics port 0 turns the exporter off. */
@@ -456,6 +459,7 @@ export function loadConfig(env: RawEnv): Config {
     humanReplyPausesBot: e.HUMAN_REPLY_PAUSES_BOT,
     clinicianAlertUrl: e.CLINICIAN_ALERT_URL,
     clinicianAlertSecret: e.CLINICIAN_ALERT_SECRET,
+    console: { sessionTtlMs: e.CONSOLE_SESSION_TTL },
     sessionKeeper: {
       checkMs: e.SESSION_KEEPER_CHECK_SECONDS * 1000,
       catchUpMs: e.SESSION_KEEPER_CATCH_UP_SECONDS * 1000,

@@ -7,6 +7,7 @@ import {
   type Transaction,
   type WhereOptions,
 } from 'sequelize';
+import { createEscalationMethods } from './escalations';
 import { defineModels, type ConversationMessage } from './models';
 import { parseMetadata, toChatSessionRecord, toMessageRecord, toOutboundRequestRecord } from './records';
 import { buildSearchSql, type SearchDialect } from './search-sql';
@@ -38,7 +39,8 @@ interface StatusEvent {
 }
 
 export function createConversationRepository(sequelize: Sequelize): IConversationRepository {
-  const { ChatSession, ConversationMessage, DeliveryEvent, OutboundRequest } = defineModels(sequelize);
+  const models = defineModels(sequelize);
+  const { ChatSession, ConversationMessage, DeliveryEvent, OutboundRequest } = models;
   const write = createWriteGate(sequelize);
   const dialect = sequelize.getDialect() as SearchDialect;
   const quote = (name: string): string => sequelize.getQueryInterface().quoteIdentifier(name);
@@ -521,6 +523,8 @@ export function createConversationRepository(sequelize: Sequelize): IConversatio
       const row = await OutboundRequest.findByPk(requestId);
       return row ? toOutboundRequestRecord(row) : null;
     },
+
+    ...createEscalationMethods(models, write),
 
     async ping() {
       await sequelize.query('SELECT 1', { type: QueryTypes.SELECT });

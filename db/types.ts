@@ -157,6 +157,62 @@ export interface OutboundRequestRecord {
   updatedAt: Date;
 }
 
+/**
+ * How the clinician alert of an escalation went: `delivered` to CLINICIAN_ALERT_URL, `retrying` (the endpoint
+ * failed, Temporal retries), `rejected` (the endpoint refused it for good), `not-configured` (no alert URL:
+ * the console inbox is the channel). `pending` until the alert activity reports.
+ */
+export type AlertStatus = 'pending' | 'retrying' | 'delivered' | 'rejected' | 'not-configured';
+/** Where an escalation reached people: the alert webhook, or only the operator console's inbox. */
+export type AlertChannel = 'webhook' | 'console';
+
+export interface EscalationRecord {
+  id: number;
+  session: string;
+  chatId: string;
+  escalatedAt: Date;
+  triageLevel: string;
+  /** Red-flag rule ids (e.g. "chest-pain-warning"). */
+  redFlags: string[];
+  alertStatus: AlertStatus;
+  alertChannel: AlertChannel | null;
+  /** Why an alert is not delivered yet (endpoint status), never message content. */
+  alertDetail: string | null;
+  alertAt: Date | null;
+  /** `console:<username>` (or an API caller) who acknowledged it. */
+  acknowledgedBy: string | null;
+  acknowledgedAt: Date | null;
+  /** The acknowledging person's note. */
+  note: string | null;
+  /** Open until the chat is handed back to the assistant. */
+  resolvedBy: string | null;
+  resolvedAt: Date | null;
+  updatedAt: Date;
+}
+
+/**
+ * What changed since the console's live feed last looked: ids for append-only tables, a time for rows that
+ * are updated in place (the caller overlaps the window and drops what it has already seen).
+ */
+export interface ChangeCursor {
+  /** Newest ConversationMessages.Id seen. */
+  messageId: number;
+  /** Newest DeliveryEvents.Id seen. */
+  deliveryEventId: number;
+  /** Escalations and ChatSessions updated after this time. */
+  updatedAfter: Date;
+}
+
+export interface ChangeSet {
+  /** The id cursors after this set (the caller keeps its own time window). */
+  next: Pick<ChangeCursor, 'messageId' | 'deliveryEventId'>;
+  messages: { id: number; session: string; chatId: string }[];
+  /** Delivery events of recorded messages (events for messages not recorded yet are left out). */
+  deliveries: { id: number; session: string; chatId: string; messageId: string; status: DeliveryStatus }[];
+  escalations: { id: number; session: string; chatId: string; updatedAt: Date }[];
+  chats: { session: string; chatId: string; status: ChatStatus; updatedAt: Date }[];
+}
+
 export interface IConversationRepository {
   /** Idempotent on (session, messageId); also upserts the chat session row and applies delivery events that arrived early. */
   logMessage(input: LogMessageInput): Promise<LogMessageResult>;
@@ -229,6 +285,50 @@ export interface IConversationRepository {
     update: { status: OutboundRequestStatus; reason?: string; messageId?: string },
   ): Promise<OutboundRequestRecord | null>;
   getOutboundRequest(requestId: string): Promise<OutboundRequestRecord | null>;
+  /**
+   * Opens an escalation for the chat, or returns the one still open (a retried activity opens nothing new;
+   * red flags found again are added to it).
+   */
+  recordEscalation(input: {
+    session: string;
+    chatId: string;
+    triageLevel: string;
+    redFlags: string[];
+    at: Date;
+  }): Promise<{ record: EscalationRecord; created: boolean }>;
+  /**
+   * Records how the clinician alert of the chat's open escalation went. `delivered`, `rejected` and
+   * `not-configured` are final: a late `retrying` never hides them. Null when no escalation is open.
+   */
+  recordEscalationAlert(input: {
+    session: string;
+    chatId: string;
+    status: Exclude<AlertStatus, 'pending'>;
+    channel: AlertChannel;
+    detail?: string;
+    at: Date;
+  }): Promise<EscalationRecord | null>;
+  /** The first acknowledgement of the open escalation wins; null when none is open. */
+  acknowledgeEscalation(input: {
+    session: string;
+    chatId: string;
+    by: string;
+    at: Date;
+    note?: string;
+  }): Promise<EscalationRecord | null>;
+  /** Closes the chat's open escalations (the chat went back to the assistant); returns how many. */
+  resolveEscalations(input: { session: string; chatId: string; by: string; at: Date }): Promise<number>;
+  /** Open escalations, newest first. */
+  getOpenEscalations(limit: number): Promise<EscalationRecord[]>;
+  countOpenEscalations(): Promise<number>;
+  /** A chat's escalations, newest first. */
+  getEscalations(session: string, chatId: string, limit: number): Promise<EscalationRecord[]>;
+  /** Chats in these statuses, most recent message first. */
+  getChatsByStatus(statuses: ChatStatus[], limit: number): Promise<ChatSessionRecord[]>;
+  /** The cursor of "now": newest message and delivery-event ids. */
+  latestChangeCursor(at: Date): Promise<ChangeCursor>;
+  /** Rows changed after the cursor (at most `limit` of each kind, oldest first). */
+  getChangesSince(cursor: ChangeCursor, limit: number): Promise<ChangeSet>;
   /** Liveness of the connection for /health/ready. */
   ping(): Promise<void>;
   close(): Promise<void>;

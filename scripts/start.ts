@@ -14,6 +14,8 @@ import { ConfigError, loadConfig, type Config, type RawEnv } from '../config/con
 import { SEARCH_ATTRIBUTE_NAMES, sessionKeeperWorkflowId } from '../contracts';
 
 const DEV_API_KEY = 'dev-api-key';
+/** The operator `npm start` creates outside production (SPEC section 8): public knowledge, like the dev API key. */
+export const DEV_OPERATOR = { username: 'operator', password: 'dev-operator-password', name: 'Development operator' };
 const execFileAsync = promisify(execFile);
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
@@ -251,7 +253,12 @@ function banner(plan: StartPlan, config: Config): string[] {
   const key = keys ? '<one of your API_KEYS>' : DEV_API_KEY;
   const ui = plan.temporalDev ? `http://localhost:${plan.temporalDev.uiPort}` : undefined;
   const ns = encodeURIComponent(config.temporal.namespace);
+  const operator =
+    config.nodeEnv === 'production'
+      ? 'sign in as an operator created with `npm run operator:add`'
+      : `sign in as ${DEV_OPERATOR.username} / ${DEV_OPERATOR.password}`;
   const lines = [
+    `Console        ${plan.apiUrl}/console   (${operator})`,
     `API            ${plan.apiUrl}   (API key: ${key})`,
     `API docs       ${plan.apiUrl}/docs`,
     `Health         ${plan.apiUrl}/health/ready`,
@@ -358,6 +365,12 @@ async function main(): Promise<void> {
     supervisor.say(`migrating ${config.databaseUrl.startsWith('sqlite:') ? config.databaseUrl : 'the database'}`);
     const migrateCode = await supervisor.run('migrate', ...tsx('db/cli.ts', 'up'), plan.childEnv);
     if (migrateCode !== 0) throw new Error(`database migration failed (exit code ${migrateCode})`);
+    if (config.nodeEnv !== 'production') {
+      const operatorEnv = { ...plan.childEnv, OPERATOR_PASSWORD: DEV_OPERATOR.password };
+      const args = [DEV_OPERATOR.username, '--name', DEV_OPERATOR.name, '--if-missing'];
+      const code = await supervisor.run('operator', ...tsx('scripts/operator-add.ts', ...args), operatorEnv);
+      if (code !== 0) throw new Error(`creating the development operator failed (exit code ${code})`);
+    }
 
     if (plan.temporalDev) {
       const cli = process.env.TEMPORAL_CLI_PATH || 'temporal';

@@ -47,6 +47,14 @@ async function main(): Promise<void> {
   });
 
   const db = await openDatabase(config.databaseUrl);
+  // An escalation must reach a person: the alert webhook, or the console inbox (which needs an operator).
+  if (config.nodeEnv === 'production' && config.clinicianAlertUrl === undefined && (await db.operators.count()) === 0) {
+    logger.warn(
+      { clinicianAlertUrl: false, operators: 0 },
+      'no CLINICIAN_ALERT_URL and no operator account: escalated chats would reach nobody. ' +
+        'Set CLINICIAN_ALERT_URL or create an operator (OPERATOR_PASSWORD=... npm run operator:add -- <username>)',
+    );
+  }
   const mediaStore = createMediaStore({ root: config.media.storagePath, maxBytes: config.media.maxBytes });
   const wpp = createWppConnectClient({
     baseUrl: config.wppconnect.url,

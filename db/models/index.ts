@@ -2,6 +2,9 @@ import type { Sequelize } from 'sequelize';
 import { initChatSession, type ChatSessionModel } from './chat-session';
 import { initConversationMessage, type ConversationMessageModel } from './conversation-message';
 import { initDeliveryEvent, type DeliveryEventModel } from './delivery-event';
+import { initEscalation, type EscalationModel } from './escalation';
+import { initOperator, type OperatorModel } from './operator';
+import { initOperatorSession, type OperatorSessionModel } from './operator-session';
 import { initOutboundRequest, type OutboundRequestModel } from './outbound-request';
 import { initPatient, type PatientModel } from './patient';
 
@@ -11,6 +14,9 @@ export interface Models {
   DeliveryEvent: DeliveryEventModel;
   OutboundRequest: OutboundRequestModel;
   Patient: PatientModel;
+  Escalation: EscalationModel;
+  Operator: OperatorModel;
+  OperatorSession: OperatorSessionModel;
 }
 
 const cache = new WeakMap<Sequelize, Models>();
@@ -28,6 +34,9 @@ export function defineModels(sequelize: Sequelize): Models {
     DeliveryEvent: initDeliveryEvent(sequelize),
     OutboundRequest: initOutboundRequest(sequelize),
     Patient: initPatient(sequelize),
+    Escalation: initEscalation(sequelize),
+    Operator: initOperator(sequelize),
+    OperatorSession: initOperatorSession(sequelize),
   };
   // A chat may name a patient kept in another system, so no foreign-key constraint.
   models.ChatSession.belongsTo(models.Patient, { foreignKey: 'patientId', targetKey: 'patientId', constraints: false });
@@ -39,5 +48,8 @@ export function defineModels(sequelize: Sequelize): Models {
 export type { ChatSession, ChatSessionModel } from './chat-session';
 export type { ConversationMessage, ConversationMessageModel } from './conversation-message';
 export type { DeliveryEvent, DeliveryEventModel } from './delivery-event';
+export type { Escalation, EscalationModel } from './escalation';
+export type { Operator, OperatorModel } from './operator';
+export type { OperatorSession, OperatorSessionModel } from './operator-session';
 export type { OutboundRequest, OutboundRequestModel } from './outbound-request';
 export type { Patient, PatientModel } from './patient';

@@ -7,8 +7,21 @@ import { sqliteStoragePath } from '../../../db/connection';
 import { at, patientText } from './factories';
 import { targetRows, type FreshDatabase } from './targets';
 
-const APP_TABLES = ['ChatSessions', 'ConversationMessages', 'DeliveryEvents', 'OutboundRequests', 'Patients'];
-const MIGRATIONS = ['2026.11.24T00.00.01.create-tables', '2026.11.24T00.00.02.full-text-search'];
+const APP_TABLES = [
+  'ChatSessions',
+  'ConversationMessages',
+  'DeliveryEvents',
+  'Escalations',
+  'OperatorSessions',
+  'Operators',
+  'OutboundRequests',
+  'Patients',
+];
+const MIGRATIONS = [
+  '2026.11.24T00.00.01.create-tables',
+  '2026.11.24T00.00.02.full-text-search',
+  '2026.11.29T00.00.03.operators',
+];
 
 describe.each(targetRows())('migrations on %s', (name, target) => {
   let fresh: FreshDatabase;
@@ -69,7 +82,7 @@ describe.each(targetRows())('migrations on %s', (name, target) => {
     try {
       const migrator = createMigrator(sequelize);
       await migrator.up();
-      expect((await migrator.down()).map((m) => m.name)).toEqual([MIGRATIONS[1]]);
+      expect((await migrator.down({ to: MIGRATIONS[1] })).map((m) => m.name)).toEqual(MIGRATIONS.slice(1).reverse());
       await sequelize.query(
         `INSERT INTO "ConversationMessages" ("Session", "ChatId", "MessageId", "Timestamp", "Direction", "SenderType",
            "MessageType", "Content", "Metadata", "DeliveryStatus", "CreatedAt")

@@ -1,0 +1,35 @@
+/**
+ * Stand-ins for the console's API tests, without WPPConnect: sessionKeeperWorkflow answers the `status`
+ * query (a QR waiting to be scanned) and counts restart requests; conversationWorkflow only keeps the signals
+ * it is sent in its history, where the tests read them. The real workflows run in test/e2e.
+ */
+import { condition, setHandler } from '@temporalio/workflow';
+import {
+  sessionEventSignal,
+  sessionStatusQuery,
+  type SessionKeeperInput,
+  type SessionKeeperStatus,
+} from '../../../../contracts';
+
+export async function sessionKeeperWorkflow(input: SessionKeeperInput): Promise<void> {
+  // Asserted: the status type gains fields over time; this stand-in fills the ones the console reads.
+  let status: SessionKeeperStatus = {
+    session: input.session,
+    state: 'QRCODE',
+    since: '2026-01-01T00:00:00.000Z',
+    restarts: 0,
+    qrAvailable: true,
+    catchUpStarted: 0,
+    continuedAsNew: 0,
+    stuck: false,
+  } as SessionKeeperStatus;
+  setHandler(sessionStatusQuery, () => status);
+  setHandler(sessionEventSignal, (event) => {
+    if (event.type === 'restart-requested') status = { ...status, restarts: status.restarts + 1 };
+  });
+  await condition(() => false);
+}
+
+export async function conversationWorkflow(): Promise<void> {
+  await condition(() => false);
+}
