@@ -166,6 +166,21 @@ describe('npm start (scripts/start)', () => {
     const ready = await fetch(`http://localhost:${ports.api}/health/ready`);
     expect(ready.status).toBe(200);
 
+    // The development operator exists and signs in to the console the banner names.
+    expect(out).toContain(
+      `Console        http://localhost:${ports.api}/console   (sign in as operator / dev-operator-password)`,
+    );
+    const form = await fetch(`http://localhost:${ports.api}/console/login`);
+    const loginCookie = (form.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+    const signIn = await fetch(`http://localhost:${ports.api}/console/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: loginCookie },
+      body: new URLSearchParams({ _csrf: token, username: 'operator', password: 'dev-operator-password' }),
+      redirect: 'manual',
+    });
+    expect([signIn.status, signIn.headers.get('location')]).toEqual([303, '/console/inbox']);
+
     const patient = run(
       process.execPath,
       ['--import', 'tsx', 'scripts/patient.ts', 'I have had a headache since this morning', '--timeout', '120'],
