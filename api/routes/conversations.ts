@@ -189,6 +189,10 @@ export function conversationRoutes({ deps, gateway }: RouteContext): RouteDef[] 
           await gateway.signalHandoff(chat.session, chat.chatId, { action, by });
           const status = action === 'handoff' ? 'handoff' : 'active';
           await repo.setChatStatus(chat.session, chat.chatId, status);
+          // Back with the assistant: the chat's escalation leaves the console inbox (who and when are kept).
+          if (action === 'resume') {
+            await repo.resolveEscalations({ session: chat.session, chatId: chat.chatId, by, at: new Date() });
+          }
           ctx.body = {
             session: chat.session,
             chatId: chat.chatId,

@@ -375,6 +375,25 @@ describe('actions', () => {
     expect((await env.db.repo.getChatSession(SESSION, other))?.status).toBe('handoff');
   });
 
+  it('a chat resumed through the REST API leaves the inbox: its escalation is resolved by the API caller', async () => {
+    const chatId = '5511900000005@c.us';
+    await patientWrites(chatId, 'rest-1', 'I feel faint');
+    await escalate(chatId, ['loss-of-consciousness']);
+    const res = await fetch(`${env.server.url}/api/conversations/${encodeURIComponent(chatId)}/resume`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'dev-api-key' },
+    });
+    expect(res.status).toBe(200);
+    const [escalation] = await env.db.repo.getEscalations(SESSION, chatId, 1);
+    expect(escalation).toMatchObject({
+      resolvedBy: expect.stringMatching(/^api:[0-9a-f]{12}$/),
+      resolvedAt: expect.any(Date),
+    });
+    const browser = await signedIn();
+    const inbox = await browser.get('/console/inbox?partial=lists');
+    expect(visibleText(inbox.text)).not.toMatch(/loss of consciousness/);
+  });
+
   it('links a patient record through the conversation and the database', async () => {
     const browser = await signedIn();
     await browser.get(CHAT_PATH);

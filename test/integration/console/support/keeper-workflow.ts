@@ -12,17 +12,18 @@ import {
 } from '../../../../contracts';
 
 export async function sessionKeeperWorkflow(input: SessionKeeperInput): Promise<void> {
-  // Asserted: the status type gains fields over time; this stand-in fills the ones the console reads.
-  let status: SessionKeeperStatus = {
+  // Not a literal typed as the status: the status type gains fields over time, the console reads these.
+  const initial = {
     session: input.session,
-    state: 'QRCODE',
+    state: 'QRCODE' as const,
     since: '2026-01-01T00:00:00.000Z',
     restarts: 0,
     qrAvailable: true,
     catchUpStarted: 0,
     continuedAsNew: 0,
     stuck: false,
-  } as SessionKeeperStatus;
+  };
+  let status: SessionKeeperStatus = initial;
   setHandler(sessionStatusQuery, () => status);
   setHandler(sessionEventSignal, (event) => {
     if (event.type === 'restart-requested') status = { ...status, restarts: status.restarts + 1 };
