@@ -1,8 +1,7 @@
-import { ApplicationFailure, heartbeat, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
 import { type Client, WorkflowIdReusePolicy } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
-  FailureType,
   SA_CHAT_ID,
   SA_PATIENT_ID,
   SA_TRIAGE_LEVEL,
@@ -20,11 +19,12 @@ import {
   type WorkflowIds,
 } from '../contracts';
 import type { ConversationMessageRecord, IConversationRepository } from '../db/types';
-import { MediaError, type MediaStore } from '../media/store';
+import type { MediaStore } from '../media/store';
 import { LogEvent, maskChatId } from '../observability/logger';
 import type { Assessment, ConversationTurn, MedicalCore, PatientRecordProvider } from '../triage/types';
 import type { IWhatsAppService } from '../wppconnect/types';
-import type { SendResult } from './send-activities';
+import { storeInboundMedia as storeInboundMediaFile, type StoreInboundMediaResult } from './inbound-media';
+import { pendingReplyId, type SendResult } from './send-activities';
 
 /**
  * The conversation workflow's steps (workflows/conversation.ts). Most run as local activities inside the
@@ -117,13 +117,6 @@ export interface RecordOutcomesInput extends Where {
   outcome: Extract<InboundOutcome, 'paused' | 'ignored'>;
   reason: string;
 }
-
-const mediaFailureType: Record<MediaError['code'], FailureType> = {
-  MEDIA_TOO_LARGE: FailureType.MediaTooLarge,
-  MEDIA_TYPE_NOT_ALLOWED: FailureType.MediaTypeNotAllowed,
-  MEDIA_INVALID: FailureType.MediaInvalid,
-  MEDIA_NOT_FOUND: FailureType.MediaNotFound,
-};
 
 function placeholderFor(type: MessageType): string {
   switch (type) {
@@ -342,7 +335,8 @@ export function createMessageActivities(deps: MessageActivityDeps) {
       if (!leader) return;
       const messageIds = items.map((i) => i.message.messageId);
       const leaderWorkflowId = ids.inbound(where.session, leader.message.messageId);
-      await repo.logMessage({
+      // In place of the pending row the send left while it waited (activities/send-activities.ts).
+      await repo.replacePendingMessage(where.session, pendingReplyId(where.conversationWorkflowId), {
         session: where.session,
         chatId: where.chatId,
         messageId: sent.messageId,
@@ -385,7 +379,7 @@ export function createMessageActivities(deps: MessageActivityDeps) {
       const [leader] = items;
       if (!leader) return;
       const messageIds = items.map((i) => i.message.messageId);
-      await repo.logMessage({
+      await repo.replacePendingMessage(where.session, pendingReplyId(where.conversationWorkflowId), {
         session: where.session,
         chatId: where.chatId,
         messageId: `failed:${ids.inbound(where.session, leader.message.messageId)}`,
@@ -516,49 +510,12 @@ export function createMessageActivities(deps: MessageActivityDeps) {
     },
 
     /**
-     * Moves the media bytes to MEDIA_STORAGE_PATH: from the API's staging file, or from WPPConnect when the
-     * message came by catch-up. Size and type limits are permanent failures; the message stays answered.
+     * Moves the media bytes to MEDIA_STORAGE_PATH (activities/inbound-media.ts): from the API's staging file, or
+     * streamed from WPPConnect. Runs beside the line: the message is answered whatever happens here, and a fetch
+     * that fails for good leaves its reason on the message's row.
      */
-    async storeInboundMedia({
-      message,
-    }: {
-      message: InboundMessage;
-    }): Promise<{ stored: boolean; mediaPath?: string }> {
-      if (!message.media) return { stored: false };
-      const mimetype = message.mimetype ?? 'application/octet-stream';
-      const existing = await repo.getMessage(message.session, message.messageId);
-      if (existing?.mediaPath) return { stored: true, mediaPath: existing.mediaPath };
-      let data: Buffer;
-      try {
-        if (message.media.source === 'staged') {
-          try {
-            data = await mediaStore.readStaged(message.media.stagingName);
-          } catch (err) {
-            if (!(err instanceof MediaError && err.code === 'MEDIA_NOT_FOUND')) throw err;
-            // The staging file is gone (another host): ask WPPConnect.
-            data = Buffer.from((await wpp.getMediaByMessage(message.session, message.messageId)).base64, 'base64');
-          }
-        } else {
-          data = Buffer.from((await wpp.getMediaByMessage(message.session, message.messageId)).base64, 'base64');
-        }
-        heartbeat();
-        const stored = await mediaStore.saveInbound({
-          session: message.session,
-          messageId: message.messageId,
-          mimetype,
-          data,
-          filename: message.filename,
-        });
-        await repo.setMessageMedia(message.session, message.messageId, stored.relativePath, stored.filename);
-        if (message.media.source === 'staged') await mediaStore.discardStaged(message.media.stagingName);
-        return { stored: true, mediaPath: stored.relativePath };
-      } catch (err) {
-        if (err instanceof MediaError) {
-          if (message.media.source === 'staged') await mediaStore.discardStaged(message.media.stagingName);
-          throw ApplicationFailure.nonRetryable(err.message, mediaFailureType[err.code]);
-        }
-        throw err;
-      }
+    async storeInboundMedia({ message }: { message: InboundMessage }): Promise<StoreInboundMediaResult> {
+      return storeInboundMediaFile({ repo, mediaStore, wpp }, message);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { activityInfo, ApplicationFailure, heartbeat, log } from '@temporalio/activity';
+import { activityInfo, ApplicationFailure, heartbeat, log, sleep } from '@temporalio/activity';
 import { FailureType } from '../contracts';
 import type { IConversationRepository } from '../db/types';
 import type { MediaStore } from '../media/store';
@@ -10,6 +10,17 @@ import type { IWhatsAppService, SentMessage, WppMessage } from '../wppconnect/ty
  * WPPCONNECT_SENDS_PER_SECOND. Before a retried attempt sends, it looks at the chat on WPPConnect for the
  * message an earlier attempt may already have sent (worker killed after WPPConnect accepted it, a timeout
  * whose request did go through...), so the patient never gets it twice.
+ *
+ * A send never hangs a chat (docs/conversation.md, "Sends"):
+ * - while the session is down (the keeper's gate, WPPConnect's 404, a refused token) the send waits, and the
+ *   chat's history shows the reply as `pending` with the reason;
+ * - the real server answers every exception of a send with the same 500, permanent ones included, so 500s
+ *   are bounded apart from that waiting: SERVER_ERROR_ATTEMPTS answers or SERVER_ERROR_WINDOW_MS after the
+ *   first, then the send fails as SendRejected;
+ * - "number does not exist" is asked again once, after wa-js's 15 s cache of a failed look-up has expired;
+ * - a look-up for an earlier send that keeps failing is decided (send) instead of looping.
+ * What an attempt learnt travels to the next in the heartbeat details (AttemptMarker), which Temporal hands
+ * to the retry.
  */
 
 export interface SessionGate {
@@ -17,19 +28,45 @@ export interface SessionGate {
   assertSessionUsable(session: string): Promise<void>;
 }
 
+/** Bounds of one send; the defaults are the product's, tests shorten them. */
+export interface SendTiming {
+  /** WPPConnect's 500s allowed to one send... */
+  serverErrorAttempts: number;
+  /** ...and for how long after the first one. */
+  serverErrorWindowMs: number;
+  /** wa-js keeps a failed number look-up for 15 s: "does not exist" is asked again only after this. */
+  recipientRecheckMs: number;
+  /** Failed look-ups for an earlier send, in a row, before the send goes anyway. */
+  lookupAttempts: number;
+}
+
+export const SEND_TIMING: SendTiming = {
+  serverErrorAttempts: 5,
+  serverErrorWindowMs: 5 * 60_000,
+  recipientRecheckMs: 16_000,
+  lookupAttempts: 3,
+};
+
 export interface SendActivityDeps {
   wpp: IWhatsAppService;
-  /** Tells which of our messages in the chat are already recorded replies (so not this send). */
-  repo: Pick<IConversationRepository, 'findExistingMessageIds'>;
+  /**
+   * Tells which of our messages in the chat are already recorded replies (so not this send), and keeps the
+   * pending row of a reply that waits.
+   */
+  repo: Pick<IConversationRepository, 'findExistingMessageIds' | 'upsertPendingMessage'>;
   mediaStore: MediaStore;
   sessionGate?: SessionGate;
+  timing?: Partial<SendTiming>;
 }
 
 export interface SendTextInput {
   session: string;
   chatId: string;
   text: string;
-  /** The newest patient message this reply answers: a duplicate can only be a message after it. */
+  /**
+   * The newest patient message this reply answers: a duplicate can only be a message after it. Given only
+   * for the assistant's replies, which get a pending row in the history while they wait.
+   */
   anchorMessageId?: string;
   /**
    * ISO time after which this text must not be sent as it is (REPLY_MAX_AGE after its assessment): the
@@ -57,14 +94,35 @@ export interface SendResult {
   alreadySent: boolean;
 }
 
-interface AttemptMarker {
+/** What one attempt leaves for the next in its heartbeat details. */
+export interface AttemptMarker {
+  /** When the first attempt started (ms): a retry looks for an earlier send from then on. */
   startedAtMs: number;
+  /** The attempt these details end; any other number means the previous attempt died without a word. */
+  endedAttempt?: number;
+  /** An attempt may have reached WhatsApp (its send got no definite answer): look before sending again. */
+  maybeSent?: boolean;
+  /** WPPConnect's 500s so far, and when the first came. */
+  serverErrors?: number;
+  firstServerErrorAtMs?: number;
+  /** When WPPConnect first said the number does not exist. */
+  recipientMissingAtMs?: number;
+  /** Look-ups for an earlier send that failed in a row. */
+  lookupFailures?: number;
+}
+
+/** The row a waiting reply shows in the history; recordReply/recordFailedReply write the outcome in its place. */
+export function pendingReplyId(conversationWorkflowId: string): string {
+  return `pending:${conversationWorkflowId}`;
 }
 
 /** How many recent chat messages a retried attempt inspects. */
 const LOOKBACK_MESSAGES = 50;
 /** WhatsApp's clock and ours may disagree a little. */
 const CLOCK_SLACK_SECONDS = 120;
+/** A retry without any marker (the worker died before its first heartbeat went out) looks this far back. */
+const UNKNOWN_START_LOOKBACK_MS = 6 * 60 * 60 * 1000;
+const HEARTBEAT_EVERY_MS = 5_000;
 
 /**
  * Maps WPPConnect client errors to failures the workflow's retry policy understands. Only a recipient
@@ -77,6 +135,7 @@ export function toActivityFailure(err: unknown): unknown {
     case 'WppRecipientNotFound':
       return ApplicationFailure.nonRetryable(err.message, FailureType.RecipientNotFound);
     case 'WppProtocol':
+    case 'WppResponseTooLarge':
       return ApplicationFailure.nonRetryable(err.message, FailureType.WppProtocol);
     default:
       return ApplicationFailure.retryable(err.message, err.type);
@@ -100,31 +159,69 @@ export function findEarlierSend(
   );
 }
 
-export function createSendActivities({ wpp, repo, mediaStore, sessionGate }: SendActivityDeps) {
-  /** The first attempt's start time travels in heartbeat details, so a retry knows where to look. */
-  const attemptStart = (): { retry: boolean; startedAtMs: number } => {
-    const info = activityInfo();
-    const marker = info.heartbeatDetails as AttemptMarker | undefined;
-    const startedAtMs = marker?.startedAtMs ?? Date.now();
-    heartbeat({ startedAtMs } satisfies AttemptMarker);
-    // Without a marker a retry still checks, over a generous window: the worker may have died before
-    // its first heartbeat reached the server.
-    const notBefore = marker?.startedAtMs ?? Date.now() - 6 * 60 * 60 * 1000;
-    return { retry: info.attempt > 1, startedAtMs: notBefore };
+/** Errors after which the session (or our token) must come back before anything can be sent: wait. */
+function waitsForSession(err: unknown): boolean {
+  return (
+    isWppError(err) &&
+    (err.type === 'WppSessionUnavailable' || err.type === 'WppAuth' || err.type === 'WppSecretRejected')
+  );
+}
+
+function why(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+interface SendSpec {
+  session: string;
+  chatId: string;
+  /** Text shown on the pending row of a reply (undefined: not a reply, no pending row). */
+  pendingText?: string;
+  anchorMessageId?: string;
+  notAfter?: string;
+  /** Recognises this send among the chat's messages. */
+  matches: (m: WppMessage) => boolean;
+  send: () => Promise<SentMessage>;
+}
+
+export function createSendActivities({ wpp, repo, mediaStore, sessionGate, timing }: SendActivityDeps) {
+  const bounds: SendTiming = { ...SEND_TIMING, ...timing };
+
+  /** The reply waits: its row in the history says why (best effort, never in the way of the send). */
+  const holdPending = async (spec: SendSpec, reason: string): Promise<void> => {
+    const workflowId = activityInfo().workflowExecution?.workflowId;
+    if (spec.pendingText === undefined || workflowId === undefined) return;
+    try {
+      await repo.upsertPendingMessage({
+        session: spec.session,
+        chatId: spec.chatId,
+        messageId: pendingReplyId(workflowId),
+        timestamp: new Date(),
+        direction: 'outbound',
+        senderType: 'assistant',
+        messageType: 'text',
+        content: spec.pendingText,
+        statusReason: reason.slice(0, 500),
+        metadata: { workflowId, waiting: true, ...(spec.anchorMessageId ? { inReplyTo: [spec.anchorMessageId] } : {}) },
+      });
+    } catch (err) {
+      log.warn('could not record the reply as pending', { error: why(err) });
+    }
   };
 
-  const lookForEarlierSend = async (
-    session: string,
-    chatId: string,
-    matches: (m: WppMessage) => boolean,
-    anchorMessageId: string | undefined,
-    startedAtMs: number,
-  ): Promise<SendResult | undefined> => {
-    const recent = await wpp.getMessages(session, chatId, { count: LOOKBACK_MESSAGES });
+  /** Sleeps (cancellable), heartbeating the marker so the attempt stays alive and keeps what it knows. */
+  const wait = async (ms: number, marker: AttemptMarker): Promise<void> => {
+    for (let left = ms; left > 0; left -= HEARTBEAT_EVERY_MS) {
+      await sleep(Math.min(left, HEARTBEAT_EVERY_MS));
+      heartbeat(marker);
+    }
+  };
+
+  const lookForEarlierSend = async (spec: SendSpec, startedAtMs: number): Promise<SendResult | undefined> => {
+    const recent = await wpp.getMessages(spec.session, spec.chatId, { count: LOOKBACK_MESSAGES });
     const ours = recent.filter((m) => m.fromMe).map((m) => m.id);
-    const recordedIds = await repo.findExistingMessageIds(session, ours);
-    const earlier = findEarlierSend(recent, matches, {
-      anchorMessageId,
+    const recordedIds = await repo.findExistingMessageIds(spec.session, ours);
+    const earlier = findEarlierSend(recent, spec.matches, {
+      anchorMessageId: spec.anchorMessageId,
       notBeforeSeconds: Math.floor(startedAtMs / 1000) - CLOCK_SLACK_SECONDS,
       recordedIds,
     });
@@ -133,77 +230,185 @@ export function createSendActivities({ wpp, repo, mediaStore, sessionGate }: Sen
     return { messageId: earlier.id, chatId: earlier.chatId, ack: 1, alreadySent: true };
   };
 
-  const guarded = async (send: () => Promise<SentMessage>): Promise<SentMessage> => {
-    try {
-      return await send();
-    } catch (err) {
-      throw toActivityFailure(err);
+  const run = async (spec: SendSpec): Promise<SendResult> => {
+    const info = activityInfo();
+    const previous = info.heartbeatDetails as AttemptMarker | undefined;
+    const marker: AttemptMarker = previous
+      ? { ...previous }
+      : { startedAtMs: info.attempt > 1 ? Date.now() - UNKNOWN_START_LOOKBACK_MS : Date.now() };
+    // Did an earlier attempt perhaps send? Yes when one said so, and when the previous one ended without
+    // saying how (the worker died, the attempt timed out while its call was in flight).
+    let uncertain = info.attempt > 1 && (marker.maybeSent === true || marker.endedAttempt !== info.attempt - 1);
+    marker.endedAttempt = undefined;
+    marker.maybeSent = uncertain;
+    heartbeat(marker);
+
+    /** Ends this attempt with `failure`, leaving what it learnt to the next one. */
+    const end = (failure: unknown, maybeSentNow: boolean): unknown => {
+      marker.endedAttempt = info.attempt;
+      marker.maybeSent = uncertain || maybeSentNow;
+      heartbeat(marker);
+      return failure;
+    };
+
+    // While the keeper knows the session is down, wait here (retry backoff) before any WPPConnect call.
+    if (sessionGate) {
+      try {
+        await sessionGate.assertSessionUsable(spec.session);
+      } catch (err) {
+        await holdPending(spec, `waiting for the WhatsApp session: ${why(err)}`);
+        throw end(err, false);
+      }
     }
+
+    if (marker.recipientMissingAtMs !== undefined) {
+      await wait(marker.recipientMissingAtMs + bounds.recipientRecheckMs - Date.now(), marker);
+    }
+
+    if (uncertain) {
+      try {
+        const earlier = await lookForEarlierSend(spec, marker.startedAtMs);
+        if (earlier) return earlier;
+        uncertain = false; // checked: nothing of ours is there
+        marker.lookupFailures = 0;
+      } catch (err) {
+        if (waitsForSession(err)) {
+          await holdPending(spec, `waiting for the WhatsApp session: ${why(err)}`);
+          throw end(toActivityFailure(err), false);
+        }
+        if (isWppError(err) && err.type === 'WppOperationFailed') {
+          // WhatsApp cannot open the chat ("Error on open list"): no earlier send of ours can be in it.
+          uncertain = false;
+        } else {
+          marker.lookupFailures = (marker.lookupFailures ?? 0) + 1;
+          if (marker.lookupFailures < bounds.lookupAttempts) {
+            await holdPending(spec, `checking WhatsApp for an earlier attempt failed: ${why(err)}`);
+            throw end(
+              ApplicationFailure.retryable(`look-up for an earlier send failed: ${why(err)}`, 'WppTransient'),
+              false,
+            );
+          }
+          // The patient waiting for no answer is worse than a reply that may come twice.
+          log.warn('could not check the chat for an earlier attempt; sending anyway', {
+            lookupFailures: marker.lookupFailures,
+          });
+        }
+      }
+    }
+
+    if (spec.notAfter !== undefined && Date.now() > Date.parse(spec.notAfter)) {
+      throw ApplicationFailure.nonRetryable(
+        `the reply was written at least REPLY_MAX_AGE ago (not after ${spec.notAfter})`,
+        FailureType.ReplyExpired,
+      );
+    }
+
+    let sent: SentMessage;
+    try {
+      sent = await spec.send();
+    } catch (err) {
+      throw await failedSend(spec, err, marker, end);
+    }
+    return { ...sent, alreadySent: false };
+  };
+
+  /** Decides what a failed send call means: wait, ask again, or give up. */
+  const failedSend = async (
+    spec: SendSpec,
+    err: unknown,
+    marker: AttemptMarker,
+    end: (failure: unknown, maybeSentNow: boolean) => unknown,
+  ): Promise<unknown> => {
+    if (!isWppError(err)) return end(err, true);
+    if (waitsForSession(err)) {
+      // Refused before anything was sent: 404 from statusConnection, 401 from verifyToken.
+      await holdPending(spec, `waiting for the WhatsApp session: ${err.message}`);
+      return end(toActivityFailure(err), false);
+    }
+    if (err.type === 'WppRecipientNotFound') {
+      if (err.status === 0 || marker.recipientMissingAtMs !== undefined) return toActivityFailure(err);
+      // wa-js caches a failed look-up for 15 s, and the existence query can fail for a number that exists:
+      // ask once more after the cache. The server goes on after its 400 (wppconnect/CONTRACT.md §3.1): it may have sent.
+      marker.recipientMissingAtMs = Date.now();
+      const again = Math.ceil(bounds.recipientRecheckMs / 1000);
+      await holdPending(spec, `WhatsApp said the number does not exist; asking again in ${again} s`);
+      return end(
+        ApplicationFailure.create({
+          message: `${err.message}; asking again after wa-js's look-up cache`,
+          type: 'WppRecipientNotFound',
+          nonRetryable: false,
+          nextRetryDelay: bounds.recipientRecheckMs,
+        }),
+        true,
+      );
+    }
+    if (err.type === 'WppTransient' && err.status === 500) {
+      const now = Date.now();
+      marker.serverErrors = (marker.serverErrors ?? 0) + 1;
+      marker.firstServerErrorAtMs ??= now;
+      const seconds = Math.round((now - marker.firstServerErrorAtMs) / 1000);
+      if (
+        marker.serverErrors >= bounds.serverErrorAttempts ||
+        now - marker.firstServerErrorAtMs >= bounds.serverErrorWindowMs
+      ) {
+        return ApplicationFailure.nonRetryable(
+          `WPPConnect answered 500 to ${marker.serverErrors} attempts of this send over ${seconds} s; giving up`,
+          FailureType.SendRejected,
+        );
+      }
+      await holdPending(
+        spec,
+        `WPPConnect failed to send (500, ${marker.serverErrors} of at most ${bounds.serverErrorAttempts}); retrying`,
+      );
+      return end(toActivityFailure(err), true);
+    }
+    if (err.type === 'WppTransient') {
+      // A refused connection never reached the server; a timeout may have.
+      await holdPending(spec, `WPPConnect did not answer: ${err.message}; retrying`);
+      return end(toActivityFailure(err), !(err.status === 0 && err.bodyExcerpt === 'ECONNREFUSED'));
+    }
+    return end(toActivityFailure(err), true);
   };
 
   return {
     async sendText(input: SendTextInput): Promise<SendResult> {
-      const { retry, startedAtMs } = attemptStart();
-      // While the keeper knows the session is down, wait here (retry backoff) before any WPPConnect call.
-      if (sessionGate) await sessionGate.assertSessionUsable(input.session);
-      if (retry) {
-        const earlier = await lookForEarlierSend(
-          input.session,
-          input.chatId,
-          (m) => (m.body ?? '') === input.text,
-          input.anchorMessageId,
-          startedAtMs,
-        ).catch((err: unknown) => {
-          throw toActivityFailure(err);
-        });
-        if (earlier) return earlier;
-      }
-      if (input.notAfter !== undefined && Date.now() > Date.parse(input.notAfter)) {
-        throw ApplicationFailure.nonRetryable(
-          `the reply was written at least REPLY_MAX_AGE ago (not after ${input.notAfter})`,
-          FailureType.ReplyExpired,
-        );
-      }
-      const sent = await guarded(() => wpp.sendText(input.session, { to: input.chatId, text: input.text }));
-      return { ...sent, alreadySent: false };
+      return run({
+        session: input.session,
+        chatId: input.chatId,
+        pendingText: input.anchorMessageId !== undefined ? input.text : undefined,
+        anchorMessageId: input.anchorMessageId,
+        notAfter: input.notAfter,
+        matches: (m) => (m.body ?? '') === input.text,
+        send: () => wpp.sendText(input.session, { to: input.chatId, text: input.text }),
+      });
     },
 
     async sendMedia(input: SendMediaInput): Promise<SendResult> {
-      const { retry, startedAtMs } = attemptStart();
-      if (sessionGate) await sessionGate.assertSessionUsable(input.session);
-      if (retry) {
-        const wanted = input.type === 'image' ? ['image'] : ['document'];
-        const earlier = await lookForEarlierSend(
-          input.session,
-          input.chatId,
-          (m) =>
-            wanted.includes(m.type) &&
-            (m.caption ?? '') === (input.caption ?? '') &&
-            (input.type === 'image' || input.filename === undefined || m.filename === input.filename),
-          undefined,
-          startedAtMs,
-        ).catch((err: unknown) => {
-          throw toActivityFailure(err);
-        });
-        if (earlier) return earlier;
-      }
-      let data: Buffer;
-      try {
-        data = await mediaStore.readOutbound(input.mediaFile);
-      } catch (err) {
-        throw ApplicationFailure.nonRetryable((err as Error).message, FailureType.MediaNotFound);
-      }
-      const file = {
-        to: input.chatId,
-        base64: data.toString('base64'),
-        mimetype: input.mimetype,
-        filename: input.filename,
-        caption: input.caption,
-      };
-      const sent = await guarded(() =>
-        input.type === 'image' ? wpp.sendImage(input.session, file) : wpp.sendDocument(input.session, file),
-      );
-      return { ...sent, alreadySent: false };
+      const wanted = input.type === 'image' ? ['image'] : ['document'];
+      return run({
+        session: input.session,
+        chatId: input.chatId,
+        matches: (m) =>
+          wanted.includes(m.type) &&
+          (m.caption ?? '') === (input.caption ?? '') &&
+          (input.type === 'image' || input.filename === undefined || m.filename === input.filename),
+        send: async () => {
+          let data: Buffer;
+          try {
+            data = await mediaStore.readOutbound(input.mediaFile);
+          } catch (err) {
+            throw ApplicationFailure.nonRetryable(why(err), FailureType.MediaNotFound);
+          }
+          const file = {
+            to: input.chatId,
+            base64: data.toString('base64'),
+            mimetype: input.mimetype,
+            filename: input.filename,
+            caption: input.caption,
+          };
+          return input.type === 'image' ? wpp.sendImage(input.session, file) : wpp.sendDocument(input.session, file);
+        },
+      });
     },
   };
 }

@@ -29,8 +29,12 @@ export const ASSESSMENT: ActivityOptions = {
 
 /**
  * Sends: while the WhatsApp session is down the right thing is to wait for it, not to fail the patient's
- * reply, so attempts back off without a count limit; the send activity itself bounds WPPConnect's 500s and
- * a reply older than REPLY_MAX_AGE (docs/conversation.md). Permanent errors stop at once.
+ * reply, so attempts back off (to one a minute) without a count limit, up to a week. The send activity bounds
+ * the rest itself (activities/send-activities.ts): WPPConnect's 500s (5 answers or 5 minutes), one re-check
+ * of "number does not exist" 16 s later (it sets that retry's delay), an assessment older than REPLY_MAX_AGE.
+ * An attempt is at most a gate query, a look-up and a send, each within WPPCONNECT_TIMEOUT_SECONDS; it
+ * heartbeats, so a dead worker is noticed within a minute. Permanent errors stop at once.
+ * docs/conversation.md ("Sends") states how long a chat can wait behind one send.
  */
 export const SEND: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
@@ -40,9 +44,11 @@ export const SEND: ActivityOptions = {
 };
 
 /**
- * Media from the staging folder or WPPConnect: a start-to-close longer than the WPPConnect timeout, with
- * heartbeats while bytes stream, and a bounded number of attempts, so a bad download ends (the message is
- * answered anyway) instead of holding anything.
+ * Media from the staging folder or WPPConnect (activities/inbound-media.ts): an attempt may stream a file of
+ * MEDIA_MAX_BYTES, so its start-to-close is well above the WPPConnect timeout (the download itself stops 15 s
+ * before it, leaving time to record why), with heartbeats every few seconds while it runs. Four attempts at
+ * most (three for WPPConnect's 400 and 500), all within 15 minutes: then the fetch ends as MediaUnavailable
+ * and the message's row says why. The conversation never waits for any of it.
  */
 export const MEDIA: ActivityOptions = {
   startToCloseTimeout: '3 minutes',

@@ -1,5 +1,5 @@
 /**
- * IWhatsAppService over WPPConnect Server's REST API with undici (CONTRACT.md). Tokens are bcrypt
+ * IWhatsAppService over WPPConnect Server's REST API with undici (wppconnect/CONTRACT.md). Tokens are bcrypt
  * hashes that never expire: one is generated per session, kept in memory, and regenerated once
  * when the server rejects it (the server secret changed). Every failure is a typed WppError.
  */
@@ -11,6 +11,7 @@ import {
   WppOperationFailedError,
   WppProtocolError,
   WppRecipientNotFoundError,
+  WppResponseTooLargeError,
   WppSecretRejectedError,
   WppSessionUnavailableError,
   WppTransientError,
@@ -18,13 +19,13 @@ import {
   scrubExcerpt,
 } from './errors';
 import { chatIdFromMessageId, toRecipientFields, widToString, type WppRecipientFields } from './ids';
+import { MediaBodyParser } from './media-body';
 import { isMediaType, isTextType } from './normalize';
 import {
   checkConnectionResponseSchema,
   closeSessionResponseSchema,
   generateTokenResponseSchema,
   listChatsResponseSchema,
-  mediaResponseSchema,
   messageListResponseSchema,
   sendFileResponseSchema,
   sendMessageResponseSchema,
@@ -35,13 +36,14 @@ import {
 } from './schemas';
 import type {
   IWhatsAppService,
+  MediaDownload,
+  MediaDownloadOptions,
   SendFileInput,
   SendTextInput,
   SentMessage,
   SessionState,
   SessionStatus,
   WppChat,
-  WppMedia,
   WppMessage,
 } from './types';
 
@@ -52,9 +54,21 @@ export interface WppConnectClientOptions {
   /** Read on every token generation, so a rotated secret is picked up without a restart. */
   getSecretKey?: () => string | Promise<string>;
   timeoutMs: number;
+  /**
+   * Largest response body read from any call but get-media-by-message (which is capped by the caller's
+   * maxBytes): checked against Content-Length, then counted while the body streams. Default 32 MiB.
+   */
+  maxResponseBytes?: number;
   dispatcher?: Dispatcher;
   logger?: Logger;
 }
+
+/** Bodies of ordinary calls (chat lists, messages, a QR PNG) stay far below this. */
+const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+/** Error bodies are short; more is not worth reading. */
+const ERROR_BODY_BYTES = 64 * 1024;
+/** get-media-by-message: the JSON around the base64 value (mimetype, an injected session name). */
+const MEDIA_JSON_OVERHEAD_BYTES = 64 * 1024;
 
 /** The webhook URL handed to start-session: WPPConnect cannot send headers, so the token rides in the path. */
 export function webhookUrlFor(publicUrl: string, webhookToken: string): string {
@@ -75,6 +89,16 @@ interface CallSpec {
   /** Path after `/{session}/`. */
   path: string;
   body?: unknown;
+  read?: ReadOptions;
+}
+
+interface ReadOptions {
+  /** Body bytes allowed (default: the client's maxResponseBytes). */
+  limit?: number;
+  /** Takes a 200 JSON body as it streams instead of buffering it; its errors pass through unchanged. */
+  stream?: (chunk: Buffer) => Promise<void>;
+  /** Replaces the per-call timeout for the whole exchange (a large download). */
+  signal?: AbortSignal;
 }
 
 // Avoids the session-key injection and hang quirks that only trigger on the exact `application/json` (§0.3).
@@ -126,6 +150,7 @@ function toWppMessage(raw: z.infer<typeof wppMessageSchema>): WppMessage {
   if (raw.caption) msg.caption = raw.caption;
   if (raw.filename) msg.filename = raw.filename;
   if (raw.mimetype) msg.mimetype = raw.mimetype;
+  if (typeof raw.size === 'number' && Number.isFinite(raw.size)) msg.size = raw.size;
   if (raw.notifyName) msg.notifyName = raw.notifyName;
   const senderName = raw.sender?.pushname ?? raw.sender?.name ?? raw.sender?.formattedName;
   if (senderName) msg.senderName = senderName;
@@ -160,6 +185,7 @@ export function createWppConnectClient(opts: WppConnectClientOptions): IWhatsApp
     throw new Error('createWppConnectClient needs secretKey or getSecretKey');
   }
   const baseUrl = opts.baseUrl.replace(/\/+$/, '');
+  const maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const tokens = new Map<string, string>();
   const pendingTokens = new Map<string, Promise<string>>();
   let lastSecret = opts.secretKey ?? '';
@@ -173,43 +199,103 @@ export function createWppConnectClient(opts: WppConnectClientOptions): IWhatsApp
     return scrubExcerpt(text, [lastSecret]);
   }
 
+  function transportError(operation: string, err: unknown): WppTransientError {
+    // Never echo the URL (it can carry the secret) or the request. DOMException (abort/timeout) has a
+    // numeric `code`: prefer the string code, then the name.
+    const e = err as { code?: unknown; name?: unknown };
+    const reason = typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : 'request failed';
+    return new WppTransientError(`${operation}: ${reason}`, { status: 0, bodyExcerpt: reason, operation });
+  }
+
+  function tooLarge(operation: string, status: number, limit: number, seen: number): WppResponseTooLargeError {
+    return new WppResponseTooLargeError(`${operation}: response of at least ${seen} bytes is over ${limit}`, {
+      status,
+      operation,
+      limit,
+      seen,
+    });
+  }
+
+  /**
+   * One HTTP exchange. The body is never read past its cap: a Content-Length over it ends the call before
+   * any byte is read, and the bytes are counted as they stream for servers that announce nothing.
+   */
   async function http(
     operation: string,
     method: 'GET' | 'POST',
     url: string,
     headers: Record<string, string>,
     body?: unknown,
+    read: ReadOptions = {},
   ): Promise<HttpResult> {
     const allHeaders: Record<string, string> = { accept: 'application/json', ...headers };
     if (body !== undefined) allHeaders['content-type'] = JSON_CONTENT_TYPE;
+    let res: Dispatcher.ResponseData;
     try {
-      const res = await request(url, {
+      res = await request(url, {
         method,
         headers: allHeaders,
         body: body === undefined ? undefined : JSON.stringify(body),
         dispatcher: opts.dispatcher,
         headersTimeout: opts.timeoutMs,
         bodyTimeout: opts.timeoutMs,
-        signal: AbortSignal.timeout(opts.timeoutMs),
+        signal: read.signal ?? AbortSignal.timeout(opts.timeoutMs),
       });
-      const raw = Buffer.from(await res.body.arrayBuffer());
-      const contentType = String(res.headers['content-type'] ?? '');
-      let json: unknown;
-      if (/json/i.test(contentType) && raw.length > 0) {
-        try {
-          json = JSON.parse(raw.toString('utf8'));
-        } catch {
-          json = undefined;
-        }
-      }
-      return { status: res.statusCode, contentType, raw, json };
     } catch (err) {
-      // Transport failures: never echo the URL (it can carry the secret) or the request.
-      // DOMException (abort/timeout) has a numeric `code`: prefer the string code, then the name.
-      const e = err as { code?: unknown; name?: unknown };
-      const reason = typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : 'request failed';
-      throw new WppTransientError(`${operation}: ${reason}`, { status: 0, bodyExcerpt: reason, operation });
+      throw transportError(operation, err);
     }
+    const contentType = String(res.headers['content-type'] ?? '');
+    const isJson = /json/i.test(contentType);
+    const streaming = read.stream !== undefined && res.statusCode === 200 && isJson;
+    const limit = res.statusCode >= 400 ? ERROR_BODY_BYTES : (read.limit ?? maxResponseBytes);
+    const chunks: Buffer[] = [];
+    let seen = 0;
+    let finished = false;
+    try {
+      const announced = Number(res.headers['content-length']);
+      if (Number.isFinite(announced) && announced > limit) {
+        // An error body is only read for its start; anything else that big is refused unread.
+        if (res.statusCode < 400) throw tooLarge(operation, res.statusCode, limit, announced);
+      }
+      const chunksOf = res.body[Symbol.asyncIterator]();
+      for (;;) {
+        let next: IteratorResult<Buffer>;
+        try {
+          next = (await chunksOf.next()) as IteratorResult<Buffer>;
+        } catch (err) {
+          throw transportError(operation, err);
+        }
+        if (next.done) break;
+        const chunk = next.value;
+        seen += chunk.length;
+        if (seen > limit) {
+          if (res.statusCode >= 400) {
+            chunks.push(chunk.subarray(0, chunk.length - (seen - limit)));
+            break;
+          }
+          throw tooLarge(operation, res.statusCode, limit, seen);
+        }
+        if (streaming && read.stream) await read.stream(chunk);
+        else chunks.push(chunk);
+      }
+      finished = true;
+    } finally {
+      if (!finished || !res.body.readableEnded) {
+        // Cut the transfer off; undici reports that as an error event nobody else is waiting for.
+        res.body.on('error', () => undefined);
+        res.body.destroy();
+      }
+    }
+    const raw = Buffer.concat(chunks);
+    let json: unknown;
+    if (isJson && raw.length > 0) {
+      try {
+        json = JSON.parse(raw.toString('utf8'));
+      } catch {
+        json = undefined;
+      }
+    }
+    return { status: res.statusCode, contentType, raw, json };
   }
 
   function fail(operation: string, result: HttpResult): never {
@@ -284,7 +370,7 @@ export function createWppConnectClient(opts: WppConnectClientOptions): IWhatsApp
   async function call(session: string, spec: CallSpec): Promise<HttpResult> {
     const url = `${baseUrl}/${encodeURIComponent(session)}/${spec.path}`;
     const send = async (token: string) =>
-      http(spec.operation, spec.method, url, { authorization: `Bearer ${token}` }, spec.body);
+      http(spec.operation, spec.method, url, { authorization: `Bearer ${token}` }, spec.body, spec.read);
     try {
       const token = await tokenFor(session);
       const first = await send(token);
@@ -506,14 +592,22 @@ export function createWppConnectClient(opts: WppConnectClientOptions): IWhatsApp
       return json.response.map(toWppMessage).sort((a, b) => a.t - b.t);
     },
 
-    async getMediaByMessage(session, messageId): Promise<WppMedia> {
+    async getMediaByMessage(session, messageId, download: MediaDownloadOptions): Promise<MediaDownload> {
       const operation = 'get-media-by-message';
+      const parser = new MediaBodyParser({ maxBytes: download.maxBytes, onBytes: (chunk) => download.write(chunk) });
       const result = await call(session, {
         operation,
         method: 'GET',
         path: `${operation}/${encodeURIComponent(messageId)}`,
+        read: {
+          // The base64 of maxBytes, plus the JSON around it.
+          limit: Math.ceil(download.maxBytes / 3) * 4 + MEDIA_JSON_OVERHEAD_BYTES,
+          stream: (chunk) => parser.push(chunk),
+          signal: download.signal,
+        },
       });
       if (result.status === 400) {
+        // An unknown message (or one without media); the real server answers 500 for download failures.
         throw new WppOperationFailedError(`${operation}: media not available`, {
           status: 400,
           bodyExcerpt: scrub(textOf(result)),
@@ -521,8 +615,14 @@ export function createWppConnectClient(opts: WppConnectClientOptions): IWhatsApp
         });
       }
       if (result.status !== 200) fail(operation, result);
-      const json = parse(operation, result, mediaResponseSchema);
-      return { base64: json.base64, mimetype: json.mimetype };
+      if (!/json/i.test(result.contentType)) {
+        throw new WppProtocolError(`${operation}: unexpected content type`, { status: 200, operation });
+      }
+      const parsed = await parser.end();
+      if (parsed.mimetype === undefined) {
+        throw new WppProtocolError(`${operation}: no mimetype in the answer`, { status: 200, operation });
+      }
+      return { mimetype: parsed.mimetype, bytes: parsed.bytes };
     },
   };
 }

@@ -105,7 +105,7 @@ function optional(value: string | null | undefined): string | undefined {
 
 /**
  * With autoDownload the server replaces `body` with the bare base64 of the whole file; when the
- * download failed `body` keeps the thumbnail, which `content` also holds (CONTRACT §5.1, §5.3).
+ * download failed `body` keeps the thumbnail, which `content` also holds (wppconnect/CONTRACT.md §5.1, §5.3).
  */
 function downloadedMedia(event: MessageWebhookEvent): string | undefined {
   const body = optional(event.body);
@@ -175,6 +175,7 @@ export function wppMessageToInbound(msg: WppMessage, session: string): InboundMe
   if (msg.caption) message.caption = msg.caption;
   if (msg.filename) message.filename = msg.filename;
   if (msg.mimetype) message.mimetype = msg.mimetype;
+  if (msg.size !== undefined) message.size = msg.size;
   if (msg.lat !== undefined && msg.lng !== undefined)
     message.location = { lat: msg.lat, lng: msg.lng, address: msg.loc };
   if (msg.quotedMsgId) message.quotedMessageId = msg.quotedMsgId;

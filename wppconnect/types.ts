@@ -52,6 +52,8 @@ export interface WppMessage {
   caption?: string;
   filename?: string;
   mimetype?: string;
+  /** Media size WhatsApp announces, in bytes. */
+  size?: number;
   /** Unix seconds. */
   t: number;
   notifyName?: string;
@@ -74,9 +76,19 @@ export interface WppChat {
   isGroup: boolean;
 }
 
-export interface WppMedia {
-  base64: string;
+export interface MediaDownloadOptions {
+  /** Decoded bytes allowed (MEDIA_MAX_BYTES): one more ends the download with WppResponseTooLargeError. */
+  maxBytes: number;
+  /** Receives the decoded bytes in order as they arrive (the file is never held whole); awaited. */
+  write(chunk: Buffer): void | Promise<void>;
+  /** Ends the download (a deadline, a cancelled activity) in place of the per-call timeout. */
+  signal?: AbortSignal;
+}
+
+export interface MediaDownload {
   mimetype: string;
+  /** Decoded bytes written. */
+  bytes: number;
 }
 
 export interface IWhatsAppService {
@@ -103,5 +115,9 @@ export interface IWhatsAppService {
     chatId: string,
     opts?: { count?: number; beforeMessageId?: string },
   ): Promise<WppMessage[]>;
-  getMediaByMessage(session: string, messageId: string): Promise<WppMedia>;
+  /**
+   * Streams a message's media to `download.write`. 400 (unknown message) is WppOperationFailed; the real
+   * server's 500 for a failed download or decryption is WppTransient with status 500.
+   */
+  getMediaByMessage(session: string, messageId: string, download: MediaDownloadOptions): Promise<MediaDownload>;
 }

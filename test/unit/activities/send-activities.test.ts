@@ -4,6 +4,7 @@ import {
   WppAuthError,
   WppProtocolError,
   WppRecipientNotFoundError,
+  WppResponseTooLargeError,
   WppSessionUnavailableError,
   WppTransientError,
 } from '../../../wppconnect/errors';
@@ -37,6 +38,13 @@ describe('toActivityFailure', () => {
     expect((toActivityFailure(new WppProtocolError('html', { status: 404 })) as ApplicationFailure).nonRetryable).toBe(
       true,
     );
+  });
+
+  it('treats an answer over the size cap as unreadable: permanent, so the send does not loop', () => {
+    const failure = toActivityFailure(
+      new WppResponseTooLargeError('send-message: too big', { status: 201, limit: 10, seen: 11 }),
+    ) as ApplicationFailure;
+    expect([failure.type, failure.nonRetryable]).toEqual(['WppProtocol', true]);
   });
 
   it('passes errors that are not WPPConnect errors through unchanged', () => {

@@ -5,12 +5,13 @@ import {
   WppAuthError,
   WppOperationFailedError,
   WppRecipientNotFoundError,
+  WppResponseTooLargeError,
   WppSecretRejectedError,
   WppSessionUnavailableError,
   WppTransientError,
 } from '../../../wppconnect/errors';
 import { createSimulator, type Simulator } from '../../../wppconnect/simulator/server';
-import type { IWhatsAppService } from '../../../wppconnect/types';
+import type { IWhatsAppService, MediaDownloadOptions } from '../../../wppconnect/types';
 import { FAST_TIMING, startReceiver, waitFor, type Receiver } from './support';
 
 // Real bcrypt and QR rendering on a shared machine: generous per-test budget (never asserted).
@@ -30,6 +31,16 @@ let client: IWhatsAppService;
 
 function makeClient(timeoutMs = 10_000): IWhatsAppService {
   return createWppConnectClient({ baseUrl: `${sim.url}/api`, getSecretKey: () => secret, timeoutMs, dispatcher });
+}
+
+/** A media sink that keeps what it is given, and how many writes it took. */
+function collector() {
+  const chunks: Buffer[] = [];
+  return {
+    options: (maxBytes: number): MediaDownloadOptions => ({ maxBytes, write: (chunk) => void chunks.push(chunk) }),
+    bytes: () => Buffer.concat(chunks),
+    writes: () => chunks.length,
+  };
 }
 
 const tokenRequests = (): string[] => requests.filter((r) => r.endsWith('/generate-token'));
@@ -291,6 +302,28 @@ describe('sending', () => {
     expect(refused).toMatchObject({ status: 0, bodyExcerpt: 'ECONNREFUSED' });
   });
 
+  it('answers 400 "não existe" while wa-js keeps a failed look-up cached, then sends (flakyLookupNumbers)', async () => {
+    sim.state.setFaults({ flakyLookupNumbers: ['5511999990008'] });
+    const first = await client.sendText(SESSION, { to: '5511999990008', text: 'oi' }).catch((e: unknown) => e);
+    const cached = await client.sendText(SESSION, { to: '5511999990008', text: 'oi' }).catch((e: unknown) => e);
+    expect([first, cached]).toEqual([expect.any(WppRecipientNotFoundError), expect.any(WppRecipientNotFoundError)]);
+    expect(sim.state.faults.flakyLookupNumbers).toEqual([]);
+    await new Promise((r) => setTimeout(r, FAST_TIMING?.lookupCacheMs ?? 0));
+    const sent = await client.sendText(SESSION, { to: '5511999990008', text: 'oi' });
+    expect(sent.chatId).toBe('5511999990008@c.us');
+    expect(sim.state.sent.map((r) => r.messageId)).toEqual([sent.messageId]);
+  });
+
+  it('answers 500 to every send that throws inside the server, a permanent error included (failingNumbers)', async () => {
+    sim.state.setFaults({ failingNumbers: ['5511999990007'] });
+    for (let i = 0; i < 2; i++) {
+      const error = await client.sendText(SESSION, { to: '5511999990007', text: 'oi' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WppTransientError);
+      expect(error).toMatchObject({ status: 500, bodyExcerpt: expect.stringContaining('Erro ao enviar') as string });
+    }
+    expect(sim.state.sent).toEqual([]);
+  });
+
   it('refuses an unusable recipient without calling the server', async () => {
     const before = requests.length;
     const error = await client.sendText(SESSION, { to: 'not a phone', text: 'oi' }).catch((e: unknown) => e);
@@ -353,12 +386,89 @@ describe('reading back (catch-up)', () => {
       base64: 'iVBORw0K',
       mimetype: 'image/png',
     });
-    expect(await client.getMediaByMessage(SESSION, injected.id)).toEqual({ base64: 'iVBORw0K', mimetype: 'image/png' });
+    const media = collector();
+    expect(await client.getMediaByMessage(SESSION, injected.id, media.options(1000))).toEqual({
+      mimetype: 'image/png',
+      bytes: 6,
+    });
+    expect(media.bytes().toString('base64')).toBe('iVBORw0K');
     const [message] = await client.getMessages(SESSION, `${PATIENT}@c.us`);
-    expect(message).toMatchObject({ id: injected.id, type: 'image', mimetype: 'image/png' });
+    expect(message).toMatchObject({ id: injected.id, type: 'image', mimetype: 'image/png', size: 6 });
     expect(message?.body).toBeUndefined();
-    const missing = await client.getMediaByMessage(SESSION, 'false_x@c.us_NOPE').catch((e: unknown) => e);
+  });
+
+  it('streams a large file to the writer in pieces as it arrives, never as one buffer', async () => {
+    const file = Buffer.alloc(300_000, 7);
+    const injected = sim.state.inject({
+      session: SESSION,
+      from: PATIENT,
+      type: 'document',
+      base64: file.toString('base64'),
+      mimetype: 'application/pdf',
+    });
+    sim.state.setFaults({ mediaBodyChunked: true });
+    const media = collector();
+    const result = await client.getMediaByMessage(SESSION, injected.id, media.options(300_000));
+    expect(result).toEqual({ mimetype: 'application/pdf', bytes: 300_000 });
+    expect(media.bytes().equals(file)).toBe(true);
+    expect(media.writes()).toBeGreaterThan(1);
+  });
+
+  it('answers an unknown message with WppOperationFailedError 400, and a failed download with WppTransientError 500', async () => {
+    const missing = await client
+      .getMediaByMessage(SESSION, 'false_x@c.us_NOPE', collector().options(1000))
+      .catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(WppOperationFailedError);
+    expect(missing).toMatchObject({ status: 400, retryable: false });
+
+    const injected = sim.state.inject({ session: SESSION, from: PATIENT, type: 'image' });
+    sim.state.setFaults({ mediaDownloadError: 400 });
+    const unknown = await client
+      .getMediaByMessage(SESSION, injected.id, collector().options(1000))
+      .catch((e: unknown) => e);
+    expect(unknown).toMatchObject({ type: 'WppOperationFailed', status: 400 });
+    sim.state.setFaults({ mediaDownloadError: 500 });
+    const media = collector();
+    const failed = await client.getMediaByMessage(SESSION, injected.id, media.options(1000)).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(WppTransientError);
+    expect(failed).toMatchObject({ status: 500, retryable: true });
+    expect(media.writes()).toBe(0);
+  });
+
+  it('refuses media whose Content-Length is over the limit before reading any of it', async () => {
+    const injected = sim.state.inject({ session: SESSION, from: PATIENT, type: 'image' });
+    sim.state.setFaults({ mediaBodyBytes: 5_000_000 });
+    const media = collector();
+    const error = await client.getMediaByMessage(SESSION, injected.id, media.options(100_000)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WppResponseTooLargeError);
+    expect(error).toMatchObject({ type: 'WppResponseTooLarge', retryable: false, seen: expect.any(Number) as number });
+    expect((error as WppResponseTooLargeError).seen).toBeGreaterThan(5_000_000);
+    expect(media.writes()).toBe(0);
+  });
+
+  it('counts the bytes of media sent without Content-Length and stops at the limit', async () => {
+    const injected = sim.state.inject({ session: SESSION, from: PATIENT, type: 'image' });
+    sim.state.setFaults({ mediaBodyBytes: 50_000_000, mediaBodyChunked: true });
+    const media = collector();
+    const error = await client.getMediaByMessage(SESSION, injected.id, media.options(100_000)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WppResponseTooLargeError);
+    expect(error).toMatchObject({ limit: 100_000 });
+    expect(media.bytes().length).toBeLessThanOrEqual(100_000);
+  });
+
+  it('caps every other response body too (maxResponseBytes)', async () => {
+    for (let i = 0; i < 30; i++) sim.state.inject({ session: SESSION, from: `55119999900${10 + i}`, text: 'oi' });
+    const small = createWppConnectClient({
+      baseUrl: `${sim.url}/api`,
+      getSecretKey: () => secret,
+      timeoutMs: 10_000,
+      maxResponseBytes: 2_000,
+      dispatcher,
+    });
+    const error = await small.listChats(SESSION, { count: 50 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WppResponseTooLargeError);
+    expect(error).toMatchObject({ operation: 'list-chats', limit: 2_000, retryable: false });
+    expect(await client.listChats(SESSION, { count: 50 })).toHaveLength(30);
   });
 
   it('treats get-messages 401 "Error on open list" as a failed read, not an auth problem', async () => {

@@ -197,7 +197,7 @@ describe('message types, phones and recipients', () => {
     );
   });
 
-  it('maps a catch-up message to an inbound message that fetches media from WPPConnect', () => {
+  it('maps a catch-up message to an inbound message that fetches media from WPPConnect, size announced', () => {
     const inbound = wppMessageToInbound(
       {
         id: 'false_5511999990001@c.us_X1',
@@ -208,6 +208,7 @@ describe('message types, phones and recipients', () => {
         type: 'image',
         caption: 'exame',
         mimetype: 'image/jpeg',
+        size: 48213,
         t: 1780300000,
         isGroupMsg: false,
         notifyName: 'Alice',
@@ -227,6 +228,7 @@ describe('message types, phones and recipients', () => {
       rawType: 'image',
       caption: 'exame',
       mimetype: 'image/jpeg',
+      size: 48213,
       media: { source: 'wppconnect' },
     });
   });
