@@ -52,18 +52,36 @@ const DIAGNOSIS_PATTERNS = [
   /\b(?:esto|eso) es (?:definitivamente|sin duda|claramente|seguramente)\b/,
 ];
 
-function hasDose(sentence: string): boolean {
+/**
+ * What the checks found in each sentence seen lately. Replies are mostly made of the same advice and
+ * question sentences, so the checks (pure functions of the sentence) run once per distinct sentence.
+ */
+const checked = new Map<string, { dose: boolean; diagnosis: boolean }>();
+const CHECKED_MAX = 5000;
+
+function check(sentence: string): { dose: boolean; diagnosis: boolean } {
+  const known = checked.get(sentence);
+  if (known) return known;
   const text = normalise(sentence);
-  return DOSE_PATTERNS.some((p) => p.test(text));
+  const dose = DOSE_PATTERNS.some((p) => p.test(text));
+  const diagnosis =
+    !sentence.trim().endsWith('?') &&
+    DIAGNOSIS_PATTERNS.some((pattern) => {
+      const match = pattern.exec(text);
+      return match !== null && !CONDITIONAL_BEFORE.test(text.slice(0, match.index));
+    });
+  if (checked.size >= CHECKED_MAX) checked.clear();
+  const result = { dose, diagnosis };
+  checked.set(sentence, result);
+  return result;
+}
+
+function hasDose(sentence: string): boolean {
+  return check(sentence).dose;
 }
 
 function hasDiagnosis(sentence: string): boolean {
-  if (sentence.trim().endsWith('?')) return false;
-  const text = normalise(sentence);
-  return DIAGNOSIS_PATTERNS.some((pattern) => {
-    const match = pattern.exec(text);
-    return match !== null && !CONDITIONAL_BEFORE.test(text.slice(0, match.index));
-  });
+  return check(sentence).diagnosis;
 }
 
 function hasNotice(text: string): boolean {

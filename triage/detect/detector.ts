@@ -6,7 +6,7 @@ import { allStopwords, type Language } from '../language';
 import { loadRulebook } from '../rules/rulebook';
 import { canonicalise, Speller } from './canonical';
 import { numericMentions } from './numbers';
-import { mayMatch, patternKeys, textKeys } from './prefilter';
+import { ConceptScanner, patternKeys } from './prefilter';
 import {
   clauseSpans,
   continuesAfter,
@@ -118,6 +118,7 @@ const HEDGED = ['heart_attack', 'collapsed', 'unresponsive', 'seizure_named', 's
 
 /** Lexicon concepts that change the scope of others and are never part of a red flag themselves. */
 const SCOPE_CONCEPTS = ['figurative', 'resolved', 'hedge_almost', 'question_general', 'ability_question'];
+const isScopeConcept = (concept: string) => SCOPE_CONCEPTS.includes(concept);
 
 export class LexiconError extends Error {
   constructor(message: string) {
@@ -155,6 +156,8 @@ export interface Lexicon {
   concepts: Map<string, RegExp>;
   /** Word prefixes each concept's matches start with (prefilter.ts); null: always run. */
   keys: Map<string, Set<string> | null>;
+  /** Finds every concept's matches in one pass (prefilter.ts). */
+  scanner: ConceptScanner;
   derived: Array<[string, Block[]]>;
   redflags: RedFlagDef[];
   speller: Speller;
@@ -195,7 +198,14 @@ export function buildLexicon(rawLexicon: unknown, rawRedFlags: unknown, knownWor
   const targets = lexicon.data.spelling.flatMap((line) => line.split(/\s+/)).filter((w) => w.length > 0);
   const protect = lexicon.data.protect.flatMap((line) => line.split(/\s+/)).filter((w) => w.length > 0);
   const speller = new Speller(targets, new Set([...knownWords, ...protect]));
-  return { concepts, keys, derived, redflags: flags.data.redflags, speller };
+  return {
+    concepts,
+    keys,
+    scanner: new ConceptScanner(concepts, keys),
+    derived,
+    redflags: flags.data.redflags,
+    speller,
+  };
 }
 
 let cached: Lexicon | undefined;
@@ -327,16 +337,7 @@ interface Analysis {
 }
 
 function analyse(text: string, lang: Language, lexicon: Lexicon, withMentions: boolean): Analysis {
-  const raw: RawMention[] = [];
-  const present = textKeys(text);
-  for (const [concept, regex] of lexicon.concepts) {
-    if (!withMentions && !SCOPE_CONCEPTS.includes(concept)) continue;
-    if (!mayMatch(lexicon.keys.get(concept) ?? null, present)) continue;
-    regex.lastIndex = 0;
-    for (const match of text.matchAll(regex)) {
-      raw.push({ concept, index: match.index ?? 0, length: match[0].length });
-    }
-  }
+  const raw: RawMention[] = lexicon.scanner.scan(text, withMentions ? undefined : isScopeConcept);
   if (withMentions) for (const numeric of numericMentions(text)) raw.push(numeric);
 
   const starts = wordStarts(text);

@@ -154,3 +154,98 @@ export function mayMatch(conceptKeys: Set<string> | null, keys: Set<string>): bo
   }
   return false;
 }
+
+/** One match of a concept: where it starts in the text and how long it is. */
+export interface ConceptHit {
+  concept: string;
+  index: number;
+  length: number;
+}
+
+/** 1: a character a key can hold ([a-z0-9'°]); 2: also one that may not precede a match ([a-z0-9']). */
+const CHAR_CLASS = new Uint8Array(256);
+for (const c of "abcdefghijklmnopqrstuvwxyz0123456789'") CHAR_CLASS[c.charCodeAt(0)] = 3;
+CHAR_CLASS['°'.charCodeAt(0)] = 1;
+const charClass = (code: number) => (code < 256 ? CHAR_CLASS[code]! : 0);
+
+/**
+ * Finds every concept's matches in one pass over the words of a text, with the same result as running
+ * each concept's global regex (`(?<![a-z0-9'])(?:…)…`) over the whole text. Each concept's regex is
+ * tried, sticky, only at the word starts whose first one to three characters are one of its keys
+ * (patternKeys), instead of at every character of the text; concepts without keys still scan the text.
+ * Matches of one concept never overlap (as with matchAll), and come out concept by concept in the order
+ * of the map, each concept's in text order.
+ */
+export class ConceptScanner {
+  private readonly names: string[];
+  private readonly sticky: RegExp[];
+  private readonly global: RegExp[];
+  private readonly byKey = new Map<string, number[]>();
+  private readonly always: number[] = [];
+
+  constructor(concepts: Map<string, RegExp>, keys: Map<string, Set<string> | null>) {
+    this.names = [...concepts.keys()];
+    this.global = [...concepts.values()];
+    this.sticky = this.global.map((r) => new RegExp(r.source, r.flags.replace('g', '') + 'y'));
+    this.names.forEach((name, id) => {
+      const conceptKeys = keys.get(name) ?? null;
+      if (conceptKeys === null) {
+        this.always.push(id);
+        return;
+      }
+      for (const key of conceptKeys) {
+        const list = this.byKey.get(key);
+        if (list) list.push(id);
+        else this.byKey.set(key, [id]);
+      }
+    });
+  }
+
+  /** The matches of every concept (or of those `wanted` accepts) in `text`. */
+  scan(text: string, wanted?: (concept: string) => boolean): ConceptHit[] {
+    const count = this.names.length;
+    const hits: ConceptHit[][] = new Array<ConceptHit[]>(count);
+    const next = new Int32Array(count);
+    const seen = new Int32Array(count);
+    const accept = wanted ? this.names.map((name) => wanted(name)) : undefined;
+    const add = (id: number, index: number, length: number) => {
+      (hits[id] ??= []).push({ concept: this.names[id]!, index, length });
+    };
+    for (const id of this.always) {
+      if (accept && !accept[id]) continue;
+      const regex = this.global[id]!;
+      regex.lastIndex = 0;
+      for (const match of text.matchAll(regex)) add(id, match.index ?? 0, match[0].length);
+    }
+    const length = text.length;
+    let previous = 0;
+    for (let i = 0; i < length; i++) {
+      const current = charClass(text.charCodeAt(i));
+      const startsWord = current !== 0 && (previous & 2) === 0;
+      previous = current;
+      if (!startsWord) continue;
+      let end = i + 1;
+      while (end < length && end - i < KEY_LENGTH && charClass(text.charCodeAt(end)) !== 0) end++;
+      for (let k = 1; k <= end - i; k++) {
+        const list = this.byKey.get(text.slice(i, i + k));
+        if (!list) continue;
+        for (const id of list) {
+          if (seen[id] === i + 1 || next[id]! > i || (accept && !accept[id])) continue;
+          seen[id] = i + 1;
+          const regex = this.sticky[id]!;
+          regex.lastIndex = i;
+          const match = regex.exec(text);
+          if (!match) continue;
+          add(id, i, match[0].length);
+          next[id] = i + Math.max(1, match[0].length);
+        }
+      }
+    }
+    const out: ConceptHit[] = [];
+    for (let id = 0; id < count; id++) {
+      const list = hits[id];
+      if (list) out.push(...(list.length > 1 ? list.sort((a, b) => a.index - b.index) : list));
+    }
+    return out;
+  }
+}

@@ -47,6 +47,19 @@ const WORD_SEED = hashString('word:');
 const PAIR_SEED = hashString('pair:');
 const CONCEPT_SEED = hashString('concept:');
 
+/** Marks of the buckets already taken by the vector being built (a stamp per bucket, no Set per message). */
+const taken = new Uint32Array(1 << HASH_BITS);
+let stamp = 0;
+
+function nextStamp(): number {
+  stamp = (stamp + 1) >>> 0;
+  if (stamp === 0) {
+    taken.fill(0);
+    stamp = 1;
+  }
+  return stamp;
+}
+
 /** Features of one canonical text plus its concept mentions. */
 export function featuresOf(
   canonical: string,
@@ -54,40 +67,54 @@ export function featuresOf(
   textWeight = TEXT_WEIGHT,
   conceptWeight = CONCEPT_WEIGHT,
 ): FeatureVector {
-  const buckets = new Set<number>();
   const padded = ` ${canonical
     .replace(/[^a-z0-9' ]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim()} `;
+  const buckets: number[] = [];
+  let mark = nextStamp();
+  const add = (bucket: number) => {
+    if (taken[bucket] === mark) return;
+    taken[bucket] = mark;
+    buckets.push(bucket);
+  };
   for (let i = 0; i < padded.length; i++) {
     let h = CHAR_SEED;
     for (let n = 0; n < 5 && i + n < padded.length; n++) {
       h ^= padded.charCodeAt(i + n);
       h = Math.imul(h, FNV_PRIME);
-      if (n >= 2) buckets.add((h >>> 0) & HASH_MASK);
+      if (n >= 2) add((h >>> 0) & HASH_MASK);
     }
   }
-  const words = padded
-    .trim()
-    .split(' ')
-    .filter((w) => w.length > 0);
-  words.forEach((word, i) => {
-    buckets.add(hashString(word, WORD_SEED) & HASH_MASK);
-    const next = words[i + 1];
-    if (next !== undefined) buckets.add(hashString(`${word} ${next}`, PAIR_SEED) & HASH_MASK);
-  });
-  const text = [...buckets].sort((a, b) => a - b);
-  const conceptBuckets = [...new Set(concepts.map((c) => hashString(c, CONCEPT_SEED) & HASH_MASK))].sort(
-    (a, b) => a - b,
-  );
-  const indices = Int32Array.from([...text, ...conceptBuckets]);
+  // Words and word pairs, hashed as they are read (the same numbers as hashing "word" and "word next").
+  let wordStart = 1;
+  let previousWord = -1;
+  for (let i = 1; i < padded.length; i++) {
+    if (padded.charCodeAt(i) !== 32) continue;
+    if (i > wordStart) {
+      add(hashString(padded.slice(wordStart, i), WORD_SEED) & HASH_MASK);
+      if (previousWord >= 0) add(hashString(padded.slice(previousWord, i), PAIR_SEED) & HASH_MASK);
+      previousWord = wordStart;
+    }
+    wordStart = i + 1;
+  }
+  const textCount = buckets.length;
+  const text = Int32Array.from(buckets).sort();
+  mark = nextStamp();
+  buckets.length = 0;
+  for (const concept of concepts) add(hashString(concept, CONCEPT_SEED) & HASH_MASK);
+  const conceptBuckets = Int32Array.from(buckets).sort();
+  const indices = new Int32Array(textCount + conceptBuckets.length);
+  indices.set(text, 0);
+  indices.set(conceptBuckets, textCount);
   const values = new Float32Array(indices.length);
   // A short message has few features, each of which would weigh a lot after scaling: below
   // SHORT_TEXT_FEATURES features the whole vector is shrunk, so "dor no peito" is not read as a certainty.
   const shrink = Math.sqrt(Math.min(1, indices.length / SHORT_TEXT_FEATURES));
-  const textValue = text.length > 0 ? (shrink * textWeight) / Math.sqrt(text.length) : 0;
+  const textValue = textCount > 0 ? (shrink * textWeight) / Math.sqrt(textCount) : 0;
   const conceptValue = conceptBuckets.length > 0 ? (shrink * conceptWeight) / Math.sqrt(conceptBuckets.length) : 0;
-  for (let i = 0; i < indices.length; i++) values[i] = i < text.length ? textValue : conceptValue;
+  values.fill(textValue, 0, textCount);
+  values.fill(conceptValue, textCount);
   return { indices, values };
 }
 

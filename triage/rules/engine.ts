@@ -83,13 +83,19 @@ function segmentsOf(turns: ConversationTurn[], language: Language): Segment[] {
   return segments;
 }
 
+/** A question ("can I take X with Y?") is answered, but never raises a red flag by itself. */
+function has(findings: Findings, concept: string, level: TriageLevel): boolean {
+  return findings.present.has(concept) && !(level === 'emergency' && findings.questionOnly.has(concept));
+}
+
 function blockHolds(block: ConditionBlock, findings: Findings, level: TriageLevel): boolean {
-  // A question ("can I take X with Y?") is answered, but never raises a red flag by itself.
-  const has = (concept: string) =>
-    findings.present.has(concept) && !(level === 'emergency' && findings.questionOnly.has(concept));
-  if (block.all && !block.all.every(has)) return false;
-  if (block.any && block.any.length > 0 && !block.any.some(has)) return false;
-  if (block.none?.some(has)) return false;
+  if (block.all) for (const concept of block.all) if (!has(findings, concept, level)) return false;
+  if (block.any && block.any.length > 0) {
+    let some = false;
+    for (const concept of block.any) if (has(findings, concept, level)) some = true;
+    if (!some) return false;
+  }
+  if (block.none) for (const concept of block.none) if (has(findings, concept, level)) return false;
   if (block.minTemperatureC !== undefined && !((findings.temperatureC ?? 0) >= block.minTemperatureC)) return false;
   if (block.minDurationDays !== undefined && !((findings.durationDays ?? 0) >= block.minDurationDays)) return false;
   if (

@@ -1,5 +1,4 @@
 import { canonicalFor, clauseScopes, type Detection } from '../detect/detector';
-import { mayMatch, textKeys } from '../detect/prefilter';
 import type { Language } from '../language';
 import { tokens } from '../text';
 import { readAgeMonths, readDurationDays, readTemperatureC } from './features';
@@ -75,14 +74,12 @@ export function extractFindings(segments: Segment[], rulebook: Rulebook, detecti
     for (const { text: clause, current: inScope, question } of clauses) {
       if (clause.length === 0) continue;
       const current = inScope && !isNotCurrent(clause);
-      const keys = textKeys(clause);
-      for (const [concept, regex] of rulebook.compiled) {
-        if (!mayMatch(rulebook.keys.get(concept) ?? null, keys)) continue;
-        for (const mention of mentionsIn(clause, regex, segment.lang, current)) {
-          const seen = mentions.get(concept) ?? new Set<Mention>();
-          seen.add(question && mention === 'present' ? 'questioned' : mention);
-          mentions.set(concept, seen);
-        }
+      for (const hit of rulebook.scanner.scan(clause)) {
+        const before = tokens(clause.slice(0, hit.index));
+        const mention: Mention = isNegated(before, segment.lang) ? 'negated' : current ? 'present' : 'notCurrent';
+        const seen = mentions.get(hit.concept) ?? new Set<Mention>();
+        seen.add(question && mention === 'present' ? 'questioned' : mention);
+        mentions.set(hit.concept, seen);
       }
       if (!current) continue;
       findings.temperatureC = max(findings.temperatureC, readTemperatureC(clause, feverInConversation));

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { TRIAGE_LEVELS } from '../types';
-import { patternKeys } from '../detect/prefilter';
+import { ConceptScanner, patternKeys } from '../detect/prefilter';
 import { NEGATION_WORDS } from './negation';
 
 /**
@@ -58,6 +58,8 @@ export interface Rulebook extends RuleFile {
   compiled: Map<string, RegExp>;
   /** Word prefixes each concept's matches start with (triage/detect/prefilter.ts); null: always run. */
   keys: Map<string, Set<string> | null>;
+  /** Finds every concept's matches in one pass (triage/detect/prefilter.ts). */
+  scanner: ConceptScanner;
 }
 
 export class RulesFileError extends Error {
@@ -115,7 +117,7 @@ export function buildRulebook(raw: unknown): Rulebook {
       throw new RulesFileError(`concept "${name}" has a bad pattern: ${(err as Error).message}`);
     }
   }
-  return { ...parsed.data, compiled, keys };
+  return { ...parsed.data, compiled, keys, scanner: new ConceptScanner(compiled, keys) };
 }
 
 export const DEFAULT_RULES_PATH = join(__dirname, 'rules.yaml');

@@ -1,6 +1,7 @@
 import { canonicalise, collapseRepeats, editDistance, Speller } from '../../../triage/detect/canonical';
 import { loadLexicon } from '../../../triage/detect/detector';
-import { patternKeys, mayMatch, textKeys } from '../../../triage/detect/prefilter';
+import { ConceptScanner, patternKeys, mayMatch, textKeys } from '../../../triage/detect/prefilter';
+import { loadRulebook } from '../../../triage/rules/rulebook';
 
 const speller = loadLexicon().speller;
 const canon = (text: string) => canonicalise(text, speller);
@@ -72,5 +73,42 @@ describe('normaliser (canonical text for the detectors)', () => {
     expect(mayMatch(keys, textKeys('my knee hurts'))).toBe(true);
     expect(mayMatch(keys, textKeys('sore throat since monday'))).toBe(false);
     expect(patternKeys(['* pills'])).toBeNull();
+  });
+
+  it('finds with one pass over the words exactly what each concept regex finds over the whole text', () => {
+    const texts = [
+      'my dad collapsed, he is not breathing and his lips are blue',
+      'chest pain chest pain, chest tightness and sweating; tomou 20 comprimidos de rivotril',
+      'baby 6 weeks old 38°c, temp 38,4 no termometro, não consigo respirar',
+      "can't breathe can't breathe!!! no puedo respirar, se le hunden las costillas",
+      "bleeding bleeding bleeding won't stop through 3 pads an hour 🩸",
+      '',
+    ];
+    const lexicon = loadLexicon();
+    const rulebook = loadRulebook();
+    const expected = (concepts: Map<string, RegExp>, text: string) =>
+      [...concepts].flatMap(([concept, regex]) => {
+        regex.lastIndex = 0;
+        return [...text.matchAll(regex)].map((m) => ({ concept, index: m.index, length: m[0].length }));
+      });
+    for (const text of texts.map(canon)) {
+      expect(lexicon.scanner.scan(text)).toEqual(expected(lexicon.concepts, text));
+      expect(rulebook.scanner.scan(text)).toEqual(expected(rulebook.compiled, text));
+    }
+    const small = new ConceptScanner(
+      new Map([
+        ['pain', /(?<![a-z0-9'])(?:pain|pain ~ chest)(?![a-z0-9'])/g],
+        ['any', /(?<![a-z0-9'])(?:[a-z]+ pills)(?![a-z0-9'])/g],
+      ]),
+      new Map([
+        ['pain', new Set(['pai'])],
+        ['any', null],
+      ]),
+    );
+    expect(small.scan('pain, pains, sleeping pills')).toEqual([
+      { concept: 'pain', index: 0, length: 4 },
+      { concept: 'any', index: 13, length: 14 },
+    ]);
+    expect(small.scan('pain', (concept) => concept === 'any')).toEqual([]);
   });
 });
