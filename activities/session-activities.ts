@@ -84,7 +84,7 @@ export interface CheckSessionInput {
 export interface CheckSessionResult {
   state: SessionState;
   qrAvailable: boolean;
-  /** check-connection-session, asked only when status says CONNECTED (CONTRACT §7.6). */
+  /** check-connection-session, asked only when status says CONNECTED (wppconnect/CONTRACT.md §7.6). */
   browserAlive?: boolean;
   qrCleared: boolean;
 }
@@ -270,7 +270,7 @@ export function createSessionActivities(deps: SessionActivitiesDeps) {
 
     /**
      * close-session then start-session: the only way to revive a browser that died while the status
-     * stayed CONNECTED, and to apply a changed webhook URL (CONTRACT §7.6, §7.9).
+     * stayed CONNECTED, and to apply a changed webhook URL (wppconnect/CONTRACT.md §7.6, §7.9).
      */
     async restartSession({ session }: SessionInput): Promise<StartSessionResult> {
       assertKnownSession(session);
@@ -299,7 +299,7 @@ export function createSessionActivities(deps: SessionActivitiesDeps) {
     },
 
     /**
-     * Finds patient messages whose webhook never arrived (CONTRACT §4 recovery recipe) and hands them to
+     * Finds patient messages whose webhook never arrived (wppconnect/CONTRACT.md §4 recovery recipe) and hands them to
      * their conversations. Bounded per pass; what is left is found by the next pass.
      */
     async catchUpMessages({ session, marks, reason }: CatchUpInput): Promise<CatchUpResult> {

@@ -234,7 +234,7 @@ export async function sessionKeeperWorkflow(input: SessionKeeperWorkflowInput): 
     switch (check.state) {
       case 'CONNECTED':
         if (check.browserAlive === false) {
-          // Status stuck at CONNECTED with a dead browser: only close + start revives it (CONTRACT §7.6).
+          // Status stuck at CONNECTED with a dead browser: only close + start revives it (wppconnect/CONTRACT.md §7.6).
           s.lastError = 'check-connection: browser not responding while CONNECTED';
           setState('CLOSED');
           await start('restart', false);

@@ -1,5 +1,5 @@
 /**
- * WhatsApp identifiers as WPPConnect exposes them (CONTRACT §0.7, §3.1): Wids arrive as strings in
+ * WhatsApp identifiers as WPPConnect exposes them (wppconnect/CONTRACT.md §0.7, §3.1): Wids arrive as strings in
  * webhooks and as `{server,user,_serialized}` objects in REST responses; message keys as
  * `{fromMe,remote,id,_serialized}` objects where they are not flattened.
  */
@@ -34,7 +34,7 @@ export function chatKind(chatId: string): ChatKind {
 /**
  * Digits of a phone number with country code, from `+55 (11) 99999-0001`, `5511999990001@c.us`...
  * null for group/LID/channel ids and for anything that is not 8 to 14 digits (the server reads a
- * longer bare id as a LID, CONTRACT §3.1).
+ * longer bare id as a LID, wppconnect/CONTRACT.md §3.1).
  */
 export function normalizePhone(input: string): string | null {
   const trimmed = input.trim();
@@ -56,7 +56,7 @@ export interface WppRecipientFields {
 
 /**
  * Turns a recipient (digits or a full chat id) into send-route fields. The server strips any `@`
- * suffix itself and guesses `@lid` for anything longer than 14 characters (CONTRACT §3.1), so the
+ * suffix itself and guesses `@lid` for anything longer than 14 characters (wppconnect/CONTRACT.md §3.1), so the
  * suffix is removed here and the flag passed explicitly. Returns null for an unusable recipient.
  */
 export function toRecipientFields(to: string): WppRecipientFields | null {

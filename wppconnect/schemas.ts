@@ -1,6 +1,6 @@
 /**
  * zod schemas for what WPPConnect Server sends us: REST response bodies and webhook bodies
- * (CONTRACT.md, samples/). Objects are loose: WhatsApp adds and removes raw fields with every
+ * (wppconnect/CONTRACT.md, samples/). Objects are loose: WhatsApp adds and removes raw fields with every
  * WhatsApp Web build, so unknown keys pass through and only the fields we read are checked.
  * Wids are accepted as strings or `{_serialized}` objects everywhere (REST vs webhook, §0.7).
  */

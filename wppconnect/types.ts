@@ -3,7 +3,7 @@
  * The undici implementation lives in ./client.ts; errors in ./errors.ts.
  */
 
-/** `status-session` values (CONTRACT §2.1). There is no DISCONNECTED state. */
+/** `status-session` values (wppconnect/CONTRACT.md §2.1). There is no DISCONNECTED state. */
 export type SessionState = 'CLOSED' | 'INITIALIZING' | 'QRCODE' | 'PHONECODE' | 'CONNECTED';
 
 export interface SessionStatus {
@@ -63,7 +63,7 @@ export interface WppMessage {
   lng?: number;
   loc?: string;
   quotedMsgId?: string;
-  /** Delivery ack WhatsApp reports for the message (CONTRACT §3.4), when the server includes it. */
+  /** Delivery ack WhatsApp reports for the message (wppconnect/CONTRACT.md §3.4), when the server includes it. */
   ack?: number;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The simulated WPPConnect Server state: sessions and their login state machine (CONTRACT §2),
+ * The simulated WPPConnect Server state: sessions and their login state machine (wppconnect/CONTRACT.md §2),
  * the per-chat message store that get-messages/list-chats read, sends with their acks, injected
  * patient messages, and faults. HTTP concerns (routes, auth, quirks of responses) live in http.ts.
  */

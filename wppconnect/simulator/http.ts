@@ -1,6 +1,6 @@
 /**
  * The HTTP face of the simulator: WPPConnect Server's routes under /api with its auth, status
- * codes, bodies and quirks (CONTRACT §0-§4), plus the /__sim control routes. Plain node:http so
+ * codes, bodies and quirks (wppconnect/CONTRACT.md §0-§4), plus the /__sim control routes. Plain node:http so
  * headers and the "never answers" quirks can be reproduced exactly.
  */
 import bcrypt from 'bcryptjs';

@@ -1,6 +1,6 @@
 /**
  * Builders for the objects WPPConnect Server emits, shaped (keys and key order) like the samples
- * of CONTRACT.md: serialized messages (webhooks, stored with string Wids), their REST form (Wid
+ * of wppconnect/CONTRACT.md: serialized messages (webhooks, stored with string Wids), their REST form (Wid
  * objects), raw onack messages, contacts and chats.
  */
 import { widObject } from '../ids';

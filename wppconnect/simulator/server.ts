@@ -1,5 +1,5 @@
 /**
- * createSimulator(opts): an in-process WPPConnect Server stand-in on 127.0.0.1 (CONTRACT.md), for
+ * createSimulator(opts): an in-process WPPConnect Server stand-in on 127.0.0.1 (wppconnect/CONTRACT.md), for
  * tests and for `npm run simulator`. Returns its URL, the engine (`state`) and close().
  */
 import { createServer, type Server } from 'node:http';

@@ -1,5 +1,5 @@
 /**
- * Posts webhooks the way WPPConnect Server does (CONTRACT §5.1): one POST per event with axios'
+ * Posts webhooks the way WPPConnect Server does (wppconnect/CONTRACT.md §5.1): one POST per event with axios'
  * headers, no auth, no retry, no ordering (each started without waiting for earlier ones), and
  * only a log line on failure. Every attempt is recorded for `GET /__sim/webhooks`.
  */

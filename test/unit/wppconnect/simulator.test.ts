@@ -1,4 +1,4 @@
-/** The simulator's HTTP surface against CONTRACT.md and the samples, over real HTTP on 127.0.0.1. */
+/** The simulator's HTTP surface against wppconnect/CONTRACT.md and the samples, over real HTTP on 127.0.0.1. */
 import { request } from 'undici';
 import * as s from '../../../wppconnect/schemas';
 import { createSimulator, type Simulator } from '../../../wppconnect/simulator/server';
