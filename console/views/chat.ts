@@ -119,7 +119,7 @@ function actionPath(view: ChatView, action: string): string {
 
 function escalationCard(v: ViewContext, view: ChatView, e: EscalationRecord): Html {
   const { t } = v;
-  const flagsText = e.redFlags.length > 0 ? e.redFlags.map(redFlagName).join(', ') : t.noRedFlags;
+  const flagsText = e.redFlags.length > 0 ? e.redFlags.map((id) => redFlagName(t, id)).join(', ') : t.noRedFlags;
   return markup`<section class="card escalation" aria-labelledby="escalation-heading">
     <h2 id="escalation-heading">${t.escalationTitle}</h2>
     <dl class="facts">

@@ -41,7 +41,7 @@ export function personName(people: Map<string, string>, by: string): string {
 
 function escalationFacts(v: ViewContext, e: EscalationRecord, people: Map<string, string>): Html {
   const { t } = v;
-  const flags = e.redFlags.length > 0 ? e.redFlags.map(redFlagName).join(', ') : t.noRedFlags;
+  const flags = e.redFlags.length > 0 ? e.redFlags.map((id) => redFlagName(t, id)).join(', ') : t.noRedFlags;
   return markup`<dl class="facts">
       <div>
         <dt>${t.redFlags}</dt>

@@ -97,8 +97,8 @@ export function mediaLabel(t: Strings, type: MessageType): string {
   }
 }
 
-/** "chest-pain-warning" → "chest pain warning". */
-export const redFlagName = (id: string): string => id.replace(/[-_]+/g, ' ');
+/** A red-flag rule id in the reader's language; an id the strings do not know yet reads "chest pain warning". */
+export const redFlagName = (t: Strings, id: string): string => t.redFlagNames[id] ?? id.replace(/[-_]+/g, ' ');
 
 /** The name people know a chat by: contact name, else phone, else the chat id. */
 export function chatName(chat: Pick<ChatSessionRecord, 'contactName' | 'contactPhone' | 'chatId'>): string {

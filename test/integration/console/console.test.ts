@@ -189,7 +189,7 @@ describe('pages', () => {
     expect(res.status).toBe(200);
     const text = visibleText(res.text);
     expect(text).toMatch(
-      /Waiting for a person \(1\) Bruno Lima Emergency Red flags chest pain warning, breathing difficulty Emergency escalation Escalated just now Clinician alert being sent Not acknowledged yet Last message just now · 1 message Recent chats/,
+      /Waiting for a person \(1\) Bruno Lima Emergency Red flags chest pain warning signs, difficulty breathing Emergency escalation Escalated just now Clinician alert being sent Not acknowledged yet Last message just now · 1 message Recent chats/,
     );
     expect(text).toMatch(/Recent chats Bruno Lima Assistant answering/);
     expect(res.text).toContain('id="emergency-count"');

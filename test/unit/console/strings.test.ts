@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
 import { fmt, LANGS, negotiateLang, plural, STRINGS } from '../../../console/strings';
 
 const placeholders = (text: string): string[] => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '').sort();
@@ -19,6 +22,14 @@ describe('interface strings', () => {
         expect([lang, key, placeholders(text)]).toEqual([lang, key, placeholders(english.get(key) ?? '')]);
       }
     }
+  });
+
+  it('names every red-flag rule of the triage engine in every language', () => {
+    const file = path.resolve(__dirname, '..', '..', '..', 'triage', 'detect', 'redflags.yaml');
+    const rules = (parse(readFileSync(file, 'utf8')) as { redflags?: { id: string }[] }).redflags ?? [];
+    const ids = rules.map((r) => r.id).sort();
+    expect(ids.length).toBeGreaterThan(10);
+    for (const lang of LANGS) expect([lang, Object.keys(STRINGS[lang].redFlagNames).sort()]).toEqual([lang, ids]);
   });
 
   it('picks the best supported language of Accept-Language, English otherwise', () => {
