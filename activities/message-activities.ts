@@ -43,6 +43,16 @@ const DELAY_NOTICE: Record<string, string> = {
   es: 'Perdone la demora: nuestros mensajes no se pudieron enviar durante un tiempo. Esta es una respuesta a sus mensajes tal como están ahora.',
 };
 
+/**
+ * Said when the messages being answered are only attachments (a photo or voice note without words): the
+ * assistant does not read them, whether or not their media could be fetched.
+ */
+const ATTACHMENT_NOTICE: Record<string, string> = {
+  en: 'I cannot open photos, voice messages or documents. Please write in a few words what is happening.',
+  pt: 'Não consigo abrir fotos, áudios ou documentos. Por favor, escreva em poucas palavras o que está acontecendo.',
+  es: 'No puedo abrir fotos, audios ni documentos. Por favor, escriba en pocas palabras qué está pasando.',
+};
+
 export interface PipelineSettings {
   quietWindowMs: number;
   /** An assessment older than this when its send can finally go is redone (REPLY_MAX_AGE). */
@@ -293,9 +303,15 @@ export function createMessageActivities(deps: MessageActivityDeps) {
         provider: assessment.provider,
         turns: messages.length,
       });
-      const reply = delayed
-        ? `${DELAY_NOTICE[assessment.language] ?? DELAY_NOTICE.en}\n\n${assessment.reply}`
-        : assessment.reply;
+      const answered = history.filter((m) => answering.has(m.messageId));
+      const onlyAttachments =
+        answered.length > 0 &&
+        answered.every((m) => m.messageType !== 'text' && !m.caption?.trim() && !m.content?.trim());
+      const notices = [
+        ...(delayed ? [DELAY_NOTICE[assessment.language] ?? DELAY_NOTICE.en] : []),
+        ...(onlyAttachments ? [ATTACHMENT_NOTICE[assessment.language] ?? ATTACHMENT_NOTICE.en] : []),
+      ];
+      const reply = [...notices, assessment.reply].join('\n\n');
       return {
         ...assessment,
         reply,

@@ -171,6 +171,26 @@ describe('assessConversation', () => {
   });
 });
 
+describe('assessConversation of attachments alone', () => {
+  it('says the assistant cannot open a photo sent without words, and answers as usual', async () => {
+    const a = activities();
+    const photo = message('p1', { messageType: 'image', rawType: 'image', text: undefined });
+    await run(a.acceptInbound, { session: SESSION, chatId: CHAT, items: [{ message: photo, receivedVia: 'webhook' }] });
+    const result = await run(a.assessConversation, { session: SESSION, chatId: CHAT, messageIds: ['p1'] });
+    expect(result.reply).toMatch(/^Não consigo abrir fotos, áudios ou documentos\./);
+    expect(result.reply).toMatch(/Rest and drink water\.$/);
+    expect(lastAssessInput?.messages.map((m) => m.text)).toEqual(['[image]']);
+  });
+
+  it('says nothing of attachments when the photo has a caption', async () => {
+    const a = activities();
+    const photo = message('p2', { messageType: 'image', rawType: 'image', text: undefined, caption: 'this rash' });
+    await run(a.acceptInbound, { session: SESSION, chatId: CHAT, items: [{ message: photo, receivedVia: 'webhook' }] });
+    const result = await run(a.assessConversation, { session: SESSION, chatId: CHAT, messageIds: ['p2'] });
+    expect(result.reply).toBe('Rest and drink water.');
+  });
+});
+
 describe('recordReply', () => {
   const assessment: AssessResult = {
     triageLevel: 'emergency',
