@@ -36,7 +36,10 @@ export const chatQuery = z.object({
   done: z.string().max(32).optional(),
 });
 
-/** The search form: empty fields mean "any". Dates come from datetime-local inputs (no zone: UTC). */
+/**
+ * The search form: empty fields mean "any". Dates come from datetime-local inputs, in the zone whose offset
+ * from UTC (minutes east) the browser script puts in `tz`; without the script, UTC.
+ */
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
 export const searchForm = z.object({
@@ -49,4 +52,11 @@ export const searchForm = z.object({
   from: optional(z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/)),
   to: optional(z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/)),
   offset: optional(z.coerce.number().int().min(0).max(10_000)),
+  tz: optional(
+    z.coerce
+      .number()
+      .int()
+      .min(-14 * 60)
+      .max(14 * 60),
+  ),
 });

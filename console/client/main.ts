@@ -219,12 +219,20 @@ function enhanceForms(): void {
   });
 }
 
+/** The search form's dates are typed in the reader's zone: tell the server its offset. */
+function timezoneOffset(): void {
+  document.querySelectorAll<HTMLInputElement>('input[data-timezone-offset]').forEach((input) => {
+    input.value = String(-new Date().getTimezoneOffset());
+  });
+}
+
 function scrollHistory(): void {
   const history = document.getElementById('history');
   if (history && !window.location.hash.startsWith('#m')) history.scrollTop = history.scrollHeight;
 }
 
 refreshTimes();
+timezoneOffset();
 enhanceForms();
 scrollHistory();
 if (page !== 'login' && page !== 'error') connect();

@@ -83,6 +83,7 @@ export function pageRoutes(c: ConsoleContext, router: Router, named: Named): voi
       messageType: text('messageType'),
       from: text('from'),
       to: text('to'),
+      tz: text('tz'),
     };
     if (!form.q) return sendHtml(ctx, searchPage(v, { form }));
     const parsed = searchForm.safeParse(ctx.query);
@@ -90,8 +91,9 @@ export function pageRoutes(c: ConsoleContext, router: Router, named: Named): voi
     const q = parsed.data;
     const limit = 20;
     const offset = q.offset ?? 0;
+    const offsetMs = (q.tz ?? 0) * 60_000;
     const asUtc = (local: string | undefined) =>
-      local ? new Date(`${local.length === 16 ? `${local}:00` : local}Z`) : undefined;
+      local ? new Date(Date.parse(`${local.length === 16 ? `${local}:00` : local}Z`) - offsetMs) : undefined;
     const result = await c.repo.search({
       q: q.q ?? '',
       chatId: q.chatId,

@@ -13,6 +13,8 @@ export interface SearchForm {
   /** As typed in the form (datetime-local values). */
   from?: string;
   to?: string;
+  /** Minutes east of UTC of the reader's zone (set by the browser script). */
+  tz?: string;
 }
 
 export interface SearchView {
@@ -53,6 +55,7 @@ export function searchPage(v: ViewContext, view: SearchView): Html {
     page: 'search',
     body: markup`<h1>${t.searchTitle}</h1>
       <form method="get" action="/console/search" class="search-form" role="search">
+        <input type="hidden" name="tz" value="${f.tz ?? ''}" data-timezone-offset />
         <div class="field wide">
           <label for="q">${t.searchWords}</label
           ><input id="q" name="q" type="search" required maxlength="200" value="${f.q ?? ''}" />

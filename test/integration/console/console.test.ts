@@ -225,6 +225,17 @@ describe('pages', () => {
     expect(visibleText(none.text)).toContain('No message matches.');
   });
 
+  it("search dates are the reader's local time (the page sends its UTC offset), UTC without it", async () => {
+    await patientWrites('5511900000006@c.us', 'dated-1', 'palpitations at noon', new Date('2026-01-15T12:00:00Z'));
+    const browser = await signedIn();
+    const found = async (query: string) =>
+      visibleText((await browser.get(`/console/search?q=palpitations&${query}`)).text).includes('1 message found');
+    expect(await found('from=2026-01-15T11:30&to=2026-01-15T12:30')).toBe(true);
+    // 10:30 in a zone 2 hours behind UTC is 12:30 UTC: after the message.
+    expect(await found('from=2026-01-15T10:30&tz=-120')).toBe(false);
+    expect(await found('from=2026-01-15T09:30&tz=-120')).toBe(true);
+  });
+
   it('answers an unknown chat or page with the console 404 page', async () => {
     const browser = await signedIn();
     const chat = await browser.get(`/console/chats/${SESSION}/${encodeURIComponent('5511000000000@c.us')}`);
