@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     mediaStore,
     payloadCodec: createPayloadCodec({ current: config.temporal.payloadKey, previous: previousPayloadKeys }),
     codecCorsOrigins: config.api.codecCorsOrigins,
-    // Keyed pseudonyms in ids and search attributes whenever payloads are encrypted (SPEC section 5).
+    // Keyed pseudonyms in ids and search attributes whenever payloads are encrypted (docs/product.md §5).
     ids: createWorkflowIds({ payloadKey: config.temporal.payloadKey }),
     operators: db.operators,
     stopping: shutdownSignal.signal,

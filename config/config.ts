@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
- * Every environment variable of SPEC section 3. `loadConfig(env)` is pure: the composition roots
+ * Every environment variable of docs/product.md §3. `loadConfig(env)` is pure: the composition roots
  * (api/main.ts, worker/main.ts, scripts) pass `process.env`; tests pass plain objects.
  */
 
@@ -280,7 +280,7 @@ export interface Config {
     tlsCert?: string;
     tlsKey?: string;
     payloadKey?: string;
-    /** Keys still accepted for decoding after a rotation (not in SPEC section 3; see docs/operations.md). */
+    /** Keys still accepted for decoding after a rotation (not in docs/product.md §3; see docs/operations.md). */
     previousPayloadKeys: string[];
   };
   wppconnect: {
@@ -293,8 +293,8 @@ export interface Config {
   };
   webhookToken: string;
   publicUrl: string;
-  /** codecCorsOrigins is not in SPEC section 3: browser origins (the Temporal Web UI) allowed to call /codec. */
-  /** Beyond SPEC section 3: codecCorsOrigins, codecRateLimitPerMinute, authFailuresPerMinute, trustedProxies. */
+  /** codecCorsOrigins is not in docs/product.md §3: browser origins (the Temporal Web UI) allowed to call /codec. */
+  /** Beyond docs/product.md §3: codecCorsOrigins, codecRateLimitPerMinute, authFailuresPerMinute, trustedProxies. */
   api: {
     port: number;
     /** API_KEYS with their scopes (an entry without scopes has them all). */
@@ -321,11 +321,11 @@ export interface Config {
   clinicianAlertUrl?: string;
   /** HMAC-SHA256 key of the signature header on outbound alerts (CLINICIAN_ALERT_SECRET). */
   clinicianAlertSecret?: string;
-  /** Not in SPEC section 3: how long an operator stays signed in to the console (CONSOLE_SESSION_TTL). */
+  /** Not in docs/product.md §3: how long an operator stays signed in to the console (CONSOLE_SESSION_TTL). */
   console: { sessionTtlMs: number };
-  /** Not in SPEC section 3: how often the session keeper checks a healthy session and runs catch-up. */
+  /** Not in docs/product.md §3: how often the session keeper checks a healthy session and runs catch-up. */
   sessionKeeper: { checkMs: number; catchUpMs: number };
-  /** Not in SPEC section 3: worker tuning, documented in the README. Metrics port 0 turns the exporter off. */
+  /** Not in docs/product.md §3: worker tuning, documented in the README. Metrics port 0 turns the exporter off. */
   worker: { metricsPort: number; maxCachedWorkflows: number; maxConcurrentActivities: number; shutdownGraceMs: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }

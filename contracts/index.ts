@@ -1,5 +1,5 @@
 /**
- * The cross-process contract (SPEC section 5): workflow ids, signals, queries, search attributes, message
+ * The cross-process contract (docs/product.md §5): workflow ids, signals, queries, search attributes, message
  * and workflow types, failure types. Imports nothing else of the project (lint-enforced), so the API,
  * adapters like wppconnect/normalize.ts and other TypeScript services depend on it, never on workflow code.
  */

@@ -1,5 +1,5 @@
 /**
- * Keyed pseudonyms for workflow ids and search-attribute values (SPEC section 5): with TEMPORAL_PAYLOAD_KEY
+ * Keyed pseudonyms for workflow ids and search-attribute values (docs/product.md §5): with TEMPORAL_PAYLOAD_KEY
  * set, nothing in Temporal's plaintext (ids, search attributes) carries a phone number, a WhatsApp message
  * id or a patient record id. Other TypeScript services that signal a chat's conversation build its id with
  * `createWorkflowIds({ payloadKey })` and the same key.

@@ -1,4 +1,4 @@
-/** Inputs, outputs and states of the workflow types (SPEC section 5). */
+/** Inputs, outputs and states of the workflow types (docs/product.md §5). */
 import type { DeliveryStatus, SessionState, TriageLevel } from './domain';
 import type { InboundMessage, OutboundRequest, ReceivedVia } from './messages';
 

@@ -14,7 +14,7 @@ import { ConfigError, loadConfig, type Config, type RawEnv } from '../config/con
 import { SEARCH_ATTRIBUTE_NAMES, sessionKeeperWorkflowId } from '../contracts';
 
 const DEV_API_KEY = 'dev-api-key';
-/** The operator `npm start` creates outside production (SPEC section 8): public knowledge, like the dev API key. */
+/** The operator `npm start` creates outside production (docs/product.md §8): public knowledge, like the dev API key. */
 export const DEV_OPERATOR = { username: 'operator', password: 'dev-operator-password', name: 'Development operator' };
 const execFileAsync = promisify(execFile);
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);

@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const { address, tls } = connectionOptionsFor(config);
   const connection = await NativeConnection.connect({ address, tls, apiKey: config.temporal.apiKey });
 
-  // Keyed pseudonyms in ids and search attributes whenever payloads are encrypted (SPEC section 5).
+  // Keyed pseudonyms in ids and search attributes whenever payloads are encrypted (docs/product.md §5).
   const ids = createWorkflowIds({ payloadKey: config.temporal.payloadKey });
   const deps = { config, repo: db.repo, patients: db.patients, mediaStore, wpp, medicalCore, client, logger, ids };
   const workers = await createWorkers({

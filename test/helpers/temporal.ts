@@ -39,7 +39,7 @@ import { FAILURE_CONVERTER_PATH } from '../../temporal/data-converter';
 /** Starting a server and bundling workflows take seconds on a busy machine: use in jest.setTimeout. */
 export const TEMPORAL_TEST_TIMEOUT_MS = 120_000;
 
-/** The product's custom search attributes (SPEC section 5), all Keyword. */
+/** The product's custom search attributes (docs/product.md §5), all Keyword. */
 export const CUSTOM_SEARCH_ATTRIBUTES = [SA_CHAT_ID, SA_WHATSAPP_SESSION, SA_PATIENT_ID, SA_TRIAGE_LEVEL];
 
 const ROOT = path.resolve(__dirname, '..', '..');

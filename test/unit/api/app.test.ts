@@ -30,7 +30,7 @@ function draft4ToDraft7(node: unknown): unknown {
   return out;
 }
 
-/** Every route of SPEC section 4, as the OpenAPI document must list it. */
+/** Every route of docs/product.md §4, as the OpenAPI document must list it. */
 const SPEC_ROUTES = [
   'post /api/webhook',
   'post /api/webhook/{token}',

@@ -9,7 +9,7 @@ import { interpolate, interpolateDocument, MissingVariableError, referencedVaria
 const root = path.resolve(__dirname, '../../..');
 const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
 
-/** SPEC section 3, verbatim: the contract operators configure. */
+/** docs/product.md §3, verbatim: the contract operators configure. */
 const SPEC_VARIABLES = [
   'DATABASE_URL',
   'TEMPORAL_ADDRESS',
@@ -43,7 +43,7 @@ const SPEC_VARIABLES = [
   'LOG_LEVEL',
 ];
 
-/** Every variable config/config.ts reads (SPEC section 3 plus additions such as worker tuning). */
+/** Every variable config/config.ts reads (docs/product.md §3 plus additions such as worker tuning). */
 function configVariables(): string[] {
   const source = read('config/config.ts');
   const block = /const envSchema = z\.object\(\{([\s\S]*?)\n\}\);/.exec(source)?.[1];
@@ -139,7 +139,7 @@ describe('docker-compose.yml', () => {
   });
 
   it.each(['api', 'worker', 'migrate'])(
-    'passes every SPEC section 3 and config.ts variable to the %s service',
+    'passes every docs/product.md §3 and config.ts variable to the %s service',
     (name) => {
       const env = environmentOf(compose.services[name]);
       const expected = [...new Set([...SPEC_VARIABLES, ...configVariables()])];
@@ -281,7 +281,7 @@ describe('.env.example', () => {
   const text = read('.env.example');
   const listed = new Set([...text.matchAll(/^#?([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
 
-  it('lists every SPEC section 3 and config.ts variable', () => {
+  it('lists every docs/product.md §3 and config.ts variable', () => {
     const expected = [...new Set([...SPEC_VARIABLES, ...configVariables()])];
     expect(expected.filter((v) => !listed.has(v))).toEqual([]);
   });

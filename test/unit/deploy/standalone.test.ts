@@ -47,6 +47,12 @@ describe('the repository stands alone', () => {
     expect(linesMatching(bare, code)).toEqual([]);
   });
 
+  it('cites the product contract by its path in the repository (docs/product.md), which exists', () => {
+    expect(existsSync(path.join(ROOT, 'docs', 'product.md'))).toBe(true);
+    // "SPEC section 3" named a file a user's clone does not have.
+    expect(linesMatching(/\bSPEC (section|§)/, files)).toEqual([]);
+  });
+
   it('keeps the WPPConnect samples the tests read inside the repository', () => {
     const samples = path.join(ROOT, 'wppconnect', 'samples');
     expect(readdirSync(samples).filter((f) => f.endsWith('.json')).length).toBeGreaterThan(50);
