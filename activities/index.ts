@@ -10,7 +10,10 @@ import { createAlertActivities, createAlertClient, type AlertClient } from './al
 import { createDeliveryActivities } from './delivery-activities';
 import { createMessageActivities } from './message-activities';
 import { createSendActivities, type SessionGate } from './send-activities';
-import { createSessionActivities, createSessionGate } from './session-activities';
+import { createLidResolver } from '../wppconnect/contacts';
+import { createCatchUpActivities } from './catch-up';
+import { createSessionControlActivities } from './session-control';
+import { createSessionGate } from './session-gate';
 
 /** Everything the activities of the pipeline depend on; built once per worker process by worker/main.ts. */
 export interface ActivityDeps {
@@ -68,18 +71,24 @@ export function createActivities(deps: ActivityDeps) {
       deliveryTimeoutMs: config.deliveryTimeoutMs,
       ids,
     }),
-    ...createSessionActivities({
+    ...createSessionControlActivities({
       wpp: deps.wpp,
-      repo: deps.repo,
       mediaStore: deps.mediaStore,
-      temporalClient: deps.client,
-      ids,
       config: {
         sessions: config.wppconnect.sessions,
         publicUrl: config.publicUrl,
         webhookToken: config.webhookToken,
-        taskQueue: config.temporal.taskQueue,
+        stuckMs: config.sessionKeeper.stuckMs,
       },
+      logger: deps.logger,
+    }),
+    ...createCatchUpActivities({
+      wpp: deps.wpp,
+      repo: deps.repo,
+      temporalClient: deps.client,
+      ids,
+      contacts: createLidResolver({ wpp: deps.wpp }),
+      config: { sessions: config.wppconnect.sessions, taskQueue: config.temporal.taskQueue },
       logger: deps.logger,
     }),
   };

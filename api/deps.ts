@@ -7,6 +7,7 @@ import type { IConversationRepository } from '../db/types';
 import type { MediaStore } from '../media/store';
 import type { Logger } from '../observability/logger';
 import type { MedicalCore } from '../triage/types';
+import type { LidResolver } from '../wppconnect/contacts';
 import type { ApiMetrics } from './metrics';
 
 /** Everything the HTTP app needs; api/main.ts builds it, tests build their own. */
@@ -27,6 +28,8 @@ export interface AppDeps {
   now?: () => number;
   /** Workflow ids and search-attribute values (pseudonymous with a payload key); readable by default. */
   ids?: WorkflowIds;
+  /** Phone numbers behind `@lid` webhook senders (contact/pn-lid, cached); without it they stay unknown. */
+  contacts?: LidResolver;
   /** Deadline of one Temporal call made while answering a request. */
   temporalRpcTimeoutMs?: number;
   /** Operator accounts: the operator console is served at /console when given (docs/console.md). */

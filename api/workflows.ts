@@ -1,4 +1,4 @@
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError, type WorkflowUpdateHandle, WorkflowUpdateStage } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
 import {
   conversationStateQuery,
@@ -8,6 +8,7 @@ import {
   patientLinkedSignal,
   SA_WHATSAPP_SESSION,
   sendMessageSignal,
+  restartSessionUpdate,
   sessionEventSignal,
   sessionStatusQuery,
   type ConversationState,
@@ -15,6 +16,7 @@ import {
   type InboundMessageSignal,
   type MessageAckSignal,
   type OutboundRequest,
+  type RestartSessionResult,
   type SessionEventSignal,
   type SessionKeeperStatus,
   type WorkflowIds,
@@ -43,6 +45,11 @@ export interface WorkflowGateway {
   conversationState(session: string, chatId: string): Promise<ConversationState | null>;
   /** The keeper's status, or null when no keeper workflow exists for the session. */
   sessionStatus(session: string): Promise<SessionKeeperStatus | null>;
+  /**
+   * Asks the keeper to close and start the session (its `restartSession` update) and waits up to `waitMs`
+   * for what it did; `pending` when it took the request but has not answered yet, null when no keeper runs.
+   */
+  restartSession(session: string, by: string, waitMs: number): Promise<RestartSessionResult | { pending: true } | null>;
   /** Cheap round trip for readiness. */
   ping(): Promise<void>;
 }
@@ -155,6 +162,31 @@ export function createWorkflowGateway(client: Client, opts: WorkflowGatewayOptio
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return null;
         throw err;
+      }
+    },
+
+    async restartSession(session, by, waitMs) {
+      let update: WorkflowUpdateHandle<RestartSessionResult>;
+      try {
+        update = await withDeadline(() =>
+          client.workflow.getHandle(ids.sessionKeeper(session)).startUpdate(restartSessionUpdate, {
+            args: [{ by }],
+            waitForStage: WorkflowUpdateStage.ACCEPTED,
+          }),
+        );
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return null;
+        throw err;
+      }
+      // Accepted is durable: the keeper will do it even if this request stops waiting.
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<{ pending: true }>((resolve) => {
+        timer = setTimeout(() => resolve({ pending: true }), waitMs);
+      });
+      try {
+        return await Promise.race([update.result(), waited]);
+      } finally {
+        clearTimeout(timer);
       }
     },
 

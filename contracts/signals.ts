@@ -2,10 +2,10 @@
  * Signals and queries other services use (defineSignal/defineQuery constants): safe to import from workflow
  * code, the API and any other TypeScript service.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DeliveryStatus } from './domain';
 import type { InboundMessage, OutboundRequest, ReceivedVia } from './messages';
-import type { ConversationState, SessionKeeperStatus } from './workflows';
+import type { ConversationState, RestartSessionResult, SessionKeeperStatus } from './workflows';
 
 export interface InboundMessageSignal {
   message: InboundMessage;
@@ -57,6 +57,16 @@ export type SessionEventSignal =
   | { type: 'restart-requested'; by: string };
 /** On sessionKeeperWorkflow: check now instead of waiting for the timer. */
 export const sessionEventSignal = defineSignal<[SessionEventSignal]>('sessionEvent');
+
+export interface RestartSessionUpdate {
+  /** Who asked: `api:<key id>`, `console:<operator>`. */
+  by: string;
+}
+/**
+ * On sessionKeeperWorkflow: close the session, wait out the server's auto-close when the close failed while
+ * it was starting, and start it again. Answers once the close is done and the start requested or scheduled.
+ */
+export const restartSessionUpdate = defineUpdate<RestartSessionResult, [RestartSessionUpdate]>('restartSession');
 
 export const sessionStatusQuery = defineQuery<SessionKeeperStatus>('status');
 export const conversationStateQuery = defineQuery<ConversationState>('state');

@@ -12,9 +12,11 @@ export const LogEvent = {
   QrCodeAvailable: 1005,
   ChatEscalated: 1010,
   DeliveryTimeout: 1011,
-  ApiError: 2001,
+  /** A call to WhatsApp (the WPPConnect Server) failed: unreachable, refused, or an error answer. */
+  WhatsAppApiError: 2001,
   WebhookRejected: 2002,
-  WppConnectError: 2003,
+  /** Our own API answered a 5xx. */
+  ApiError: 2003,
 } as const;
 
 const REDACT_PATHS = [

@@ -5,7 +5,7 @@
  */
 import { request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { LogEvent, type Logger } from '../observability/logger';
+import { LogEvent, maskDigits, type Logger } from '../observability/logger';
 import {
   WppAuthError,
   WppOperationFailedError,
@@ -18,12 +18,13 @@ import {
   isWppError,
   scrubExcerpt,
 } from './errors';
-import { chatIdFromMessageId, toRecipientFields, widToString, type WppRecipientFields } from './ids';
+import { chatIdFromMessageId, normalizePhone, toRecipientFields, widToString, type WppRecipientFields } from './ids';
 import { MediaBodyParser } from './media-body';
 import { isMediaType, isTextType } from './normalize';
 import {
   checkConnectionResponseSchema,
   closeSessionResponseSchema,
+  contactPnLidResponseSchema,
   generateTokenResponseSchema,
   listChatsResponseSchema,
   messageListResponseSchema,
@@ -61,7 +62,28 @@ export interface WppConnectClientOptions {
   maxResponseBytes?: number;
   dispatcher?: Dispatcher;
   logger?: Logger;
+  /**
+   * Attempts of an idempotent non-send call (status, start/close, QR, chat and message reads, contact
+   * look-ups) while it fails transiently (WPPCONNECT_MAX_RETRIES, default 3); the caller decides after
+   * that. Sends and media downloads are attempted once here: their activities own their retries.
+   */
+  maxAttempts?: number;
+  /** First pause between those attempts, doubled each time (default 500 ms, at most 5 s). */
+  retryDelayMs?: number;
 }
+
+/** The methods maxAttempts applies to: asking again cannot do anything twice. */
+const RETRIED_METHODS: ReadonlySet<string> = new Set([
+  'getSessionStatus',
+  'checkConnection',
+  'getQrCode',
+  'startSession',
+  'closeSession',
+  'listChats',
+  'getUnreadMessages',
+  'getMessages',
+  'getPhoneForLid',
+]);
 
 /** Bodies of ordinary calls (chat lists, messages, a QR PNG) stay far below this. */
 const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
@@ -70,9 +92,13 @@ const ERROR_BODY_BYTES = 64 * 1024;
 /** get-media-by-message: the JSON around the base64 value (mimetype, an injected session name). */
 const MEDIA_JSON_OVERHEAD_BYTES = 64 * 1024;
 
-/** The webhook URL handed to start-session: WPPConnect cannot send headers, so the token rides in the path. */
-export function webhookUrlFor(publicUrl: string, webhookToken: string): string {
-  return `${publicUrl.replace(/\/+$/, '')}/api/webhook/${encodeURIComponent(webhookToken)}`;
+/**
+ * The webhook URL handed to start-session. WPPConnect cannot send headers, so the token rides in the path;
+ * the session name does too, because some events carry no `session` field (wppconnect/CONTRACT.md §5.1).
+ */
+export function webhookUrlFor(publicUrl: string, session: string, webhookToken: string): string {
+  const base = publicUrl.replace(/\/+$/, '');
+  return `${base}/api/webhook/${encodeURIComponent(session)}/${encodeURIComponent(webhookToken)}`;
 }
 
 interface HttpResult {
@@ -346,7 +372,7 @@ export function createWppConnectClient(opts: WppConnectClientOptions): IWhatsApp
     }
     if (result.status !== 201 && result.status !== 200) fail(operation, result);
     const token = parse(operation, result, generateTokenResponseSchema).token;
-    opts.logger?.debug({ event: LogEvent.WppConnectError, operation, session }, 'wppconnect token generated');
+    opts.logger?.debug({ operation, session }, 'wppconnect token generated');
     return token;
   }
 
@@ -371,29 +397,19 @@ export function createWppConnectClient(opts: WppConnectClientOptions): IWhatsApp
     const url = `${baseUrl}/${encodeURIComponent(session)}/${spec.path}`;
     const send = async (token: string) =>
       http(spec.operation, spec.method, url, { authorization: `Bearer ${token}` }, spec.body, spec.read);
-    try {
-      const token = await tokenFor(session);
-      const first = await send(token);
-      if (first.status !== 401 || !isInvalidTokenBody(first.json)) return first;
-      // A token never expires, so a rejection means the secret (or the session name) changed:
-      // regenerate once, and only if nobody else already replaced this token meanwhile.
-      if (tokens.get(session) === token) tokens.delete(session);
-      opts.logger?.warn(
-        { event: LogEvent.WppConnectError, operation: spec.operation, session },
-        'wppconnect token rejected, regenerating',
-      );
-      const second = await send(await tokenFor(session));
-      if (second.status === 401 && isInvalidTokenBody(second.json)) fail(spec.operation, second);
-      return second;
-    } catch (err) {
-      if (isWppError(err)) {
-        opts.logger?.warn(
-          { event: LogEvent.WppConnectError, operation: spec.operation, session, type: err.type, status: err.status },
-          'wppconnect call failed',
-        );
-      }
-      throw err;
-    }
+    const token = await tokenFor(session);
+    const first = await send(token);
+    if (first.status !== 401 || !isInvalidTokenBody(first.json)) return first;
+    // A token never expires, so a rejection means the secret (or the session name) changed:
+    // regenerate once, and only if nobody else already replaced this token meanwhile.
+    if (tokens.get(session) === token) tokens.delete(session);
+    opts.logger?.warn(
+      { event: LogEvent.WhatsAppApiError, operation: spec.operation, session },
+      'WhatsApp API token rejected, regenerating',
+    );
+    const second = await send(await tokenFor(session));
+    if (second.status === 401 && isInvalidTokenBody(second.json)) fail(spec.operation, second);
+    return second;
   }
 
   async function expect<S extends z.ZodType>(
@@ -459,7 +475,7 @@ export function createWppConnectClient(opts: WppConnectClientOptions): IWhatsApp
     fail(operation, result);
   }
 
-  return {
+  const service: IWhatsAppService = {
     async generateToken(session) {
       tokens.delete(session);
       await tokenFor(session);
@@ -556,7 +572,7 @@ export function createWppConnectClient(opts: WppConnectClientOptions): IWhatsApp
     },
 
     async listChats(session, listOpts) {
-      const body = { count: listOpts?.count ?? 50 };
+      const body = { count: listOpts?.count ?? 50, ...(listOpts?.onlyUsers ? { onlyUsers: true } : {}) };
       const chats = await expect(
         session,
         { operation: 'list-chats', method: 'POST', path: 'list-chats', body },
@@ -564,6 +580,18 @@ export function createWppConnectClient(opts: WppConnectClientOptions): IWhatsApp
         listChatsResponseSchema,
       );
       return chats.map(toWppChat);
+    },
+
+    async getPhoneForLid(session, lid) {
+      const operation = 'contact/pn-lid';
+      const json = await expect(
+        session,
+        { operation, method: 'GET', path: `${operation}/${encodeURIComponent(lid)}` },
+        [200],
+        contactPnLidResponseSchema,
+      );
+      const phone = widToString(json.phoneNumber);
+      return phone === undefined ? null : normalizePhone(phone);
     },
 
     async getUnreadMessages(session) {
@@ -625,4 +653,53 @@ export function createWppConnectClient(opts: WppConnectClientOptions): IWhatsApp
       return { mimetype: parsed.mimetype, bytes: parsed.bytes };
     },
   };
+
+  return withRetriesAndLogging(service, {
+    maxAttempts: opts.maxAttempts ?? 3,
+    retryDelayMs: opts.retryDelayMs ?? 500,
+    logger: opts.logger,
+  });
+}
+
+/**
+ * Every method: a WppError is logged once, when the caller gets it, as event 2001 "WhatsApp API Error" with
+ * the server's answer (digits masked); the idempotent non-send ones are first tried again on a transient
+ * failure, up to maxAttempts in all.
+ */
+function withRetriesAndLogging(
+  service: IWhatsAppService,
+  opts: { maxAttempts: number; retryDelayMs: number; logger?: Logger },
+): IWhatsAppService {
+  const wrapped = {} as Record<string, unknown>;
+  for (const [name, method] of Object.entries(service) as [string, (...args: unknown[]) => Promise<unknown>][]) {
+    const attempts = RETRIED_METHODS.has(name) ? Math.max(1, opts.maxAttempts) : 1;
+    wrapped[name] = async (...args: unknown[]): Promise<unknown> => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await method(...args);
+        } catch (err) {
+          if (attempt < attempts && err instanceof WppTransientError) {
+            await new Promise((r) => setTimeout(r, Math.min(opts.retryDelayMs * 2 ** (attempt - 1), 5_000)));
+            continue;
+          }
+          if (isWppError(err)) {
+            opts.logger?.warn(
+              {
+                event: LogEvent.WhatsAppApiError,
+                operation: err.operation,
+                session: typeof args[0] === 'string' ? args[0] : undefined,
+                type: err.type,
+                status: err.status,
+                attempts: attempt,
+                answer: err.bodyExcerpt === undefined ? undefined : maskDigits(err.bodyExcerpt),
+              },
+              'WhatsApp API Error',
+            );
+          }
+          throw err;
+        }
+      }
+    };
+  }
+  return wrapped as unknown as IWhatsAppService;
 }

@@ -107,7 +107,13 @@ export interface IWhatsAppService {
   sendText(session: string, input: SendTextInput): Promise<SentMessage>;
   sendImage(session: string, input: SendFileInput): Promise<SentMessage>;
   sendDocument(session: string, input: SendFileInput): Promise<SentMessage>;
-  listChats(session: string, opts?: { count?: number }): Promise<WppChat[]>;
+  /** Newest activity first; `onlyUsers` leaves groups, channels and broadcasts out (server side). */
+  listChats(session: string, opts?: { count?: number; onlyUsers?: boolean }): Promise<WppChat[]>;
+  /**
+   * The phone number (digits) behind an `@lid` id, through contact/pn-lid (wppconnect/CONTRACT.md §7.11); null when
+   * WhatsApp does not tell.
+   */
+  getPhoneForLid(session: string, lid: string): Promise<string | null>;
   getUnreadMessages(session: string): Promise<WppMessage[]>;
   /** Oldest first. `beforeMessageId` pages backwards. */
   getMessages(

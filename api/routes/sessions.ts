@@ -1,9 +1,11 @@
-import { sessionKeeperWorkflowId } from '../../contracts';
 import { AppError, notFound } from '../errors';
 import { defineRoute, type RouteDef, stateOf } from '../route';
 import { errorBodySchema } from '../schemas/common';
 import { keeperStatusSchema, restartResponseSchema, sessionParams } from '../schemas/sessions';
 import type { RouteContext } from './context';
+
+/** How long the restart route waits for the keeper's answer (it may be busy with a check or a catch-up pass). */
+const RESTART_WAIT_MS = 20_000;
 
 export function sessionRoutes({ deps, gateway }: RouteContext): RouteDef[] {
   const { config, mediaStore } = deps;
@@ -64,15 +66,47 @@ export function sessionRoutes({ deps, gateway }: RouteContext): RouteDef[] {
       tag: 'sessions',
       auth: 'api-key',
       scope: 'admin',
-      summary: 'Ask the session keeper to restart the WhatsApp session',
+      summary: 'Ask the session keeper to close and start the WhatsApp session, and say what it did',
       request: { params: sessionParams },
-      responses: { 202: { description: 'Requested', schema: restartResponseSchema }, ...errors },
+      responses: {
+        200: { description: 'Closed (or nothing ran) and started', schema: restartResponseSchema },
+        202: {
+          description:
+            'Start scheduled after the server closes the old browser, the keeper still at it, or a keeper started for it',
+          schema: restartResponseSchema,
+        },
+        502: {
+          description: 'WPPConnect refused or could not be reached: see close, start and error',
+          schema: restartResponseSchema,
+        },
+        ...errors,
+      },
       async handler(ctx, { params }) {
         configured(params.session);
         const by = `api:${stateOf(ctx).apiKeyId ?? 'anonymous'}`;
-        await gateway.signalSessionEvent(params.session, { type: 'restart-requested', by });
-        ctx.status = 202;
-        ctx.body = { session: params.session, workflowId: sessionKeeperWorkflowId(params.session), requested: true };
+        const base = {
+          session: params.session,
+          workflowId: gateway.ids.sessionKeeper(params.session),
+          requested: true,
+        };
+        const result = await gateway.restartSession(params.session, by, RESTART_WAIT_MS);
+        if (result === null) {
+          // No keeper runs (the worker has not started it yet): start one with the request.
+          await gateway.signalSessionEvent(params.session, { type: 'restart-requested', by });
+          ctx.status = 202;
+          ctx.body = { ...base, outcome: 'keeper-started' };
+          return;
+        }
+        if ('pending' in result) {
+          ctx.status = 202;
+          ctx.body = { ...base, outcome: 'pending' };
+          return;
+        }
+        const { session: _answered, ...done } = result;
+        const outcome =
+          result.start === 'requested' ? 'restarted' : result.start === 'scheduled' ? 'start-scheduled' : 'failed';
+        ctx.status = outcome === 'restarted' ? 200 : outcome === 'start-scheduled' ? 202 : 502;
+        ctx.body = { ...base, outcome, ...done };
       },
     }),
   ] as RouteDef[];

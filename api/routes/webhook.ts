@@ -6,7 +6,13 @@ import type { MessageWebhookEvent, OnAckEvent, WebhookEvent } from '../../wppcon
 import { badRequest } from '../errors';
 import { defineRoute, type RouteDef, type RouteRequest } from '../route';
 import { errorBodySchema } from '../schemas/common';
-import { webhookBodySchema, webhookResponseSchema, webhookTokenParams, webhookTokenQuery } from '../schemas/webhook';
+import {
+  webhookBodySchema,
+  webhookResponseSchema,
+  webhookSessionParams,
+  webhookTokenParams,
+  webhookTokenQuery,
+} from '../schemas/webhook';
 import type { RouteContext } from './context';
 
 /**
@@ -19,8 +25,12 @@ export function webhookRoutes({ deps, gateway, metrics }: RouteContext): RouteDe
   const sessions = config.wppconnect.sessions;
   const count = (event: string, outcome: string) => metrics.webhookEvents.inc({ event, outcome });
 
-  const resolveSession = (event: WebhookEvent): string => {
-    const session = event.session ?? (sessions.length === 1 ? sessions[0] : undefined);
+  /** The session named by the webhook URL wins: some events carry no `session` field (wppconnect/CONTRACT.md §5.1). */
+  const resolveSession = (event: WebhookEvent, urlSession?: string): string => {
+    if (urlSession !== undefined && event.session !== undefined && event.session !== urlSession) {
+      throw badRequest('UNKNOWN_SESSION', 'the event names another session than its webhook URL');
+    }
+    const session = urlSession ?? event.session ?? (sessions.length === 1 ? sessions[0] : undefined);
     if (session === undefined) {
       throw badRequest('UNKNOWN_SESSION', 'the event names no session and several sessions are configured');
     }
@@ -52,6 +62,11 @@ export function webhookRoutes({ deps, gateway, metrics }: RouteContext): RouteDe
       ctx.status = 200;
       ctx.body = { workflowId, messageWorkflowId, duplicate: true };
       return;
+    }
+    if (message.contactPhone === undefined && !message.isGroup && deps.contacts) {
+      // An @lid sender: its phone number (cached) lets patient matching by phone work.
+      const phone = await deps.contacts.phoneFor(session, message.chatId);
+      if (phone !== undefined) message.contactPhone = phone;
     }
     let stagingName: string | undefined;
     if (mediaBase64 !== undefined) {
@@ -110,8 +125,8 @@ export function webhookRoutes({ deps, gateway, metrics }: RouteContext): RouteDe
     }
   };
 
-  const handle = async (ctx: Context, event: WebhookEvent): Promise<void> => {
-    const session = resolveSession(event);
+  const handle = async (ctx: Context, event: WebhookEvent, urlSession?: string): Promise<void> => {
+    const session = resolveSession(event, urlSession);
     switch (event.event) {
       case 'onmessage':
       case 'unreadmessages':
@@ -172,6 +187,14 @@ export function webhookRoutes({ deps, gateway, metrics }: RouteContext): RouteDe
       summary: 'WPPConnect webhook with the token as a path segment (the URL given to start-session)',
       request: request({ params: webhookTokenParams, query: webhookTokenQuery, body: webhookBodySchema }),
       handler: (ctx, input) => handle(ctx, input.body),
+    }),
+    defineRoute({
+      ...common,
+      path: '/api/webhook/:session/:token',
+      summary:
+        "WPPConnect webhook of one session, the URL the keeper gives start-session: events without a `session` field are that session's",
+      request: request({ params: webhookSessionParams, query: webhookTokenQuery, body: webhookBodySchema }),
+      handler: (ctx, input) => handle(ctx, input.body, input.params.session),
     }),
   ] as RouteDef[];
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseWebhookEvent, type WebhookEvent } from '../../wppconnect/schemas';
+import { sessionName } from './common';
 
 /**
  * WPPConnect's webhook body. Documented as an object with `event` (and usually `session`); validated by
@@ -23,6 +24,7 @@ export const webhookBodySchema = z
   .meta({ id: 'WebhookEvent' });
 
 export const webhookTokenParams = z.object({ token: z.string().max(200) });
+export const webhookSessionParams = z.object({ session: sessionName, token: z.string().max(200) });
 export const webhookTokenQuery = z.object({
   token: z.string().max(200).optional().meta({ description: 'Webhook token, when not in the path or a Bearer header' }),
 });

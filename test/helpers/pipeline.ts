@@ -24,7 +24,8 @@ import { createMediaStore, type MediaStore } from '../../media/store';
 import { createLogger } from '../../observability/logger';
 import { createMedicalCore } from '../../triage';
 import type { MedicalCore } from '../../triage/types';
-import { createWppConnectClient } from '../../wppconnect/client';
+import { createWppConnectClient, webhookUrlFor } from '../../wppconnect/client';
+import { createLidResolver } from '../../wppconnect/contacts';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../wppconnect/simulator/server';
 import type { InjectInput } from '../../wppconnect/simulator/engine';
 import type { IWhatsAppService } from '../../wppconnect/types';
@@ -168,6 +169,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     ids,
     medicalCore,
     mediaStore,
+    // @lid senders get their phone number from contact/pn-lid, as api/main.ts does.
+    contacts: createLidResolver({ wpp }),
   }).callback();
 
   const deps: ActivityDeps = {
@@ -231,7 +234,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
   try {
     await startWorkers();
     if (opts.connect !== false) {
-      await wpp.startSession(SESSION, { webhookUrl: `${apiUrl}/api/webhook/${WEBHOOK_TOKEN}` });
+      await wpp.startSession(SESSION, { webhookUrl: webhookUrlFor(apiUrl, SESSION, WEBHOOK_TOKEN) });
       await waitFor(async () => (await wpp.getSessionStatus(SESSION)).state === 'CONNECTED', 'session CONNECTED');
     }
   } catch (err) {

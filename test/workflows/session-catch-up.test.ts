@@ -7,13 +7,9 @@ import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import pino from 'pino';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import {
-  createSessionActivities,
-  createSessionGate,
-  type CatchUpInput,
-  type CatchUpResult,
-} from '../../activities/session-activities';
-import { createMediaStore } from '../../media/store';
+import { createCatchUpActivities, type CatchUpInput, type CatchUpResult } from '../../activities/catch-up';
+import { createSessionGate } from '../../activities/session-gate';
+import { createLidResolver } from '../../wppconnect/contacts';
 import { createWppConnectClient } from '../../wppconnect/client';
 import { createSimulator } from '../../wppconnect/simulator/server';
 import type { SentRecord } from '../../wppconnect/simulator/engine';
@@ -148,7 +144,7 @@ describe('session keeper catch-up', () => {
 describe('catchUpMessages (one pass, bounded)', () => {
   const session = 'catch-up-bounds';
 
-  it('pages back only up to its bounds, skips recorded, own and group messages, and moves its marks', async () => {
+  it('pages back only up to its bounds, skips recorded and group messages, hands over phone-typed ones, and moves its marks', async () => {
     const sim = await createSimulator({ secretKey: 'bounds-secret', autoConnect: true, timing: { initializeMs: 5 } });
     try {
       const wpp = createWppConnectClient({ baseUrl: `${sim.url}/api`, secretKey: 'bounds-secret', timeoutMs: 5_000 });
@@ -161,8 +157,21 @@ describe('catchUpMessages (one pass, bounded)', () => {
       const quiet = [1, 2, 3].map((i) =>
         sim.state.inject({ session, from: '5511966660002', text: `quiet ${i}`, deliverWebhook: false }),
       );
-      // Our own reply sits in the quiet chat too: it is not a patient message.
+      // The pipeline's own reply sits in the quiet chat too, recorded under its WhatsApp id when it was sent...
       const own = await wpp.sendText(session, { to: '5511966660002', text: 'own reply' });
+      await pipeline.db.repo.logMessage({
+        session,
+        chatId: own.chatId,
+        messageId: own.messageId,
+        timestamp: new Date(),
+        direction: 'outbound',
+        senderType: 'assistant',
+        messageType: 'text',
+        deliveryStatus: 'sent',
+      });
+      // ...and then someone at the clinic answers on the linked phone (no onselfmessage webhook by default).
+      const typed = sim.state.typeOnPhone({ session, to: '5511966660002', text: 'Aqui é a Ana, da recepção' });
+      expect(typed.webhook).toBe('disabled');
       sim.state.inject({
         session,
         from: '5511966660003',
@@ -195,12 +204,11 @@ describe('catchUpMessages (one pass, bounded)', () => {
           },
         },
       };
-      const activities = createSessionActivities({
+      const activities = createCatchUpActivities({
         wpp,
         repo: pipeline.db.repo,
-        mediaStore: createMediaStore({ root: '/nonexistent', maxBytes: 1 }),
         temporalClient: temporalClient as never,
-        config: { sessions: [session], publicUrl: 'http://127.0.0.1:9', webhookToken: 'x', taskQueue: 'q' },
+        config: { sessions: [session], taskQueue: 'q' },
         logger: pino({ level: 'silent' }),
         catchUpLimits: { pageSize: 10, maxPagesPerChat: 2 },
       });
@@ -212,11 +220,14 @@ describe('catchUpMessages (one pass, bounded)', () => {
         } satisfies CatchUpInput);
 
       const first = await run({});
-      // Busy chat: two pages of ten (the 5 oldest wait for a later pass); quiet chat: the 2 not recorded.
-      expect(first).toMatchObject({ chatsScanned: 2, started: 22, skipped: 1, truncated: 1, failedChats: 0 });
+      // Busy chat: two pages of ten (the 5 oldest wait for a later pass); quiet chat: the 2 patient messages
+      // not recorded, and the one typed on the phone; the recorded one and the pipeline's own reply are skipped.
+      expect(first).toMatchObject({ chatsScanned: 2, started: 23, staff: 1, skipped: 2, truncated: 1, failedChats: 0 });
       const startedIds = started.map((s) => s.workflowId);
       expect(startedIds).toEqual(
-        expect.arrayContaining([...busy.slice(5), ...quiet.slice(1)].map((m) => inboundWorkflowId(session, m.id))),
+        expect.arrayContaining(
+          [...busy.slice(5), ...quiet.slice(1), typed].map((m) => inboundWorkflowId(session, m.id)),
+        ),
       );
       expect(startedIds).not.toContain(inboundWorkflowId(session, quiet[0]!.id));
       expect(startedIds).not.toContain(inboundWorkflowId(session, own.messageId));
@@ -225,14 +236,89 @@ describe('catchUpMessages (one pass, bounded)', () => {
         false,
         false,
         true,
+        true,
       ]);
+      // The conversation gets it as the clinic's own message: it records it as a human reply and pauses.
+      const handedTyped = started.find((x) => x.workflowId === inboundWorkflowId(session, typed.id));
+      expect(handedTyped?.args[0]).toEqual({
+        receivedVia: 'catch-up',
+        message: expect.objectContaining({
+          messageId: typed.id,
+          chatId: '5511966660002@c.us',
+          fromMe: true,
+          text: 'Aqui é a Ana, da recepção',
+        }) as unknown,
+      });
       expect(started[0]!.args[0]).toMatchObject({ receivedVia: 'catch-up', message: { session, messageType: 'text' } });
       expect(Object.keys(first.marks).sort()).toEqual([busy[0]!.chatId, quiet[0]!.chatId].sort());
 
       // Nothing newer than the marks: the next pass looks at no chat and starts nothing.
       const second = await run(first.marks);
       expect(second).toMatchObject({ chatsScanned: 0, started: 0, skipped: 0, truncated: 0 });
-      expect(started).toHaveLength(22);
+      expect(started).toHaveLength(23);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('lists only person chats, so busy groups never push a 1:1 chat out, and gives @lid chats their phone number', async () => {
+    const lidSession = 'catch-up-lid';
+    const sim = await createSimulator({ secretKey: 'lid-secret', autoConnect: true, timing: { initializeMs: 5 } });
+    try {
+      const wpp = createWppConnectClient({ baseUrl: `${sim.url}/api`, secretKey: 'lid-secret', timeoutMs: 5_000 });
+      await wpp.startSession(lidSession, { webhookUrl: 'http://127.0.0.1:9/api/webhook/x' });
+      await pipeline.waitFor(async () => (await wpp.getSessionStatus(lidSession)).state === 'CONNECTED', 'CONNECTED');
+
+      // A patient known to WhatsApp only by a LID writes, then three groups get busier than that chat.
+      const lid = sim.state.inject({
+        session: lidSession,
+        from: '123456789012399',
+        phone: '5511955550001',
+        text: 'Estou com febre desde ontem',
+        deliverWebhook: false,
+      });
+      expect(lid.chatId).toBe('123456789012399@lid');
+      await realPause(1100); // a later second for the groups' activity
+      for (const g of ['120363000000000081', '120363000000000082', '120363000000000083']) {
+        sim.state.inject({
+          session: lidSession,
+          from: '5511955550009',
+          group: g,
+          text: 'bom dia',
+          deliverWebhook: false,
+        });
+      }
+
+      const handed: { message: { chatId: string; contactPhone?: string } }[] = [];
+      const temporalClient = {
+        workflow: {
+          signalWithStart: (_type: string, opts: { signalArgs: [{ message: { chatId: string } }] }) => {
+            handed.push(opts.signalArgs[0]);
+            return Promise.resolve({ workflowId: 'conversation' });
+          },
+        },
+      };
+      const activities = createCatchUpActivities({
+        wpp,
+        repo: pipeline.db.repo,
+        temporalClient: temporalClient as never,
+        config: { sessions: [lidSession], taskQueue: 'q' },
+        logger: pino({ level: 'silent' }),
+        contacts: createLidResolver({ wpp }),
+        // One chat per pass: list-chats is asked for two, which would be two of the groups without onlyUsers.
+        catchUpLimits: { maxChats: 1 },
+      });
+      const result = await new MockActivityEnvironment().run(activities.catchUpMessages, {
+        session: lidSession,
+        marks: {},
+        reason: 'timer',
+      } satisfies CatchUpInput);
+      expect(result).toMatchObject({ chatsScanned: 1, started: 1, staff: 0, truncated: 0 });
+      expect(handed).toEqual([
+        expect.objectContaining({
+          message: expect.objectContaining({ chatId: lid.chatId, contactPhone: '5511955550001' }) as unknown,
+        }),
+      ]);
     } finally {
       await sim.close();
     }

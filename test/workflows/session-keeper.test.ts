@@ -14,10 +14,12 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, type Duration } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createAlertActivities, createAlertClient } from '../../activities/alerts';
 import { createDeliveryActivities } from '../../activities/delivery-activities';
-import { createSessionActivities, createSessionGate } from '../../activities/session-activities';
+import { createCatchUpActivities } from '../../activities/catch-up';
+import { createSessionControlActivities } from '../../activities/session-control';
+import { createSessionGate } from '../../activities/session-gate';
 import { openDatabase, type Database } from '../../db';
 import { createMediaStore, type MediaStore } from '../../media/store';
 import { LogEvent } from '../../observability/logger';
@@ -25,6 +27,7 @@ import { createWppConnectClient, webhookUrlFor } from '../../wppconnect/client';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../wppconnect/simulator/server';
 import type { IWhatsAppService } from '../../wppconnect/types';
 import {
+  restartSessionUpdate,
   sessionEventSignal,
   sessionKeeperWorkflowId,
   sessionStatusQuery,
@@ -39,6 +42,10 @@ jest.setTimeout(TEMPORAL_TEST_TIMEOUT_MS);
 const PUBLIC_URL = 'http://127.0.0.1:9';
 const WEBHOOK_TOKEN = 'keeper-webhook-token';
 const ALERT_PATH = `/alerts/${randomUUID()}`;
+/** SESSION_STUCK_SECONDS as the tests configure it (the default, 180 s). */
+const STUCK_MS = 180_000;
+/** WPPCONNECT_MAX_RETRIES as the tests configure it. */
+const MAX_ATTEMPTS = 3;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 let env: TestWorkflowEnvironment;
@@ -81,12 +88,25 @@ afterAll(async () => {
 
 const realPause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+interface LogLine {
+  level: number;
+  event?: number;
+  session?: string;
+  msg?: string;
+  answer?: string;
+  reason?: string;
+  attempts?: number;
+  operation?: string;
+  type?: string;
+}
+
 interface Rig {
   session: string;
   sim: Simulator;
   wpp: IWhatsAppService;
   mediaStore: MediaStore;
-  logs: { event?: number; session?: string; msg?: string }[];
+  logs: LogLine[];
+  logger: Logger;
   /** What the client uses as secret on its next token generation. */
   clientSecret: { value: string };
   close(): Promise<void>;
@@ -103,19 +123,25 @@ async function startRig(simulator: SimulatorOptions = {}): Promise<Rig> {
     ...simulator,
   });
   const clientSecret = { value: simulator.secretKey ?? 'sim-secret' };
+  const logs: LogLine[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => logs.push(JSON.parse(line) as LogLine) });
   const wpp = createWppConnectClient({
     baseUrl: `${sim.url}/api`,
     getSecretKey: () => clientSecret.value,
-    timeoutMs: 5_000,
+    // Roomy: a busy machine may take seconds to render a QR PNG.
+    timeoutMs: 20_000,
+    maxAttempts: MAX_ATTEMPTS,
+    retryDelayMs: 10,
+    logger,
   });
   const mediaStore = createMediaStore({ root: path.join(dir, session), maxBytes: 1_000_000 });
-  const logs: Rig['logs'] = [];
   return {
     session,
     sim,
     wpp,
     mediaStore,
     logs,
+    logger,
     clientSecret,
     async close() {
       await sim.close();
@@ -123,24 +149,32 @@ async function startRig(simulator: SimulatorOptions = {}): Promise<Rig> {
   };
 }
 
-function keeperActivities(rig: Rig) {
-  const logger = pino(
-    { level: 'info' },
-    { write: (line: string) => rig.logs.push(JSON.parse(line) as Rig['logs'][number]) },
-  );
+/** What the worker's configuration says; a new worker with other values is a configuration change. */
+interface WorkerSettings {
+  publicUrl?: string;
+  webhookToken?: string;
+}
+
+function keeperActivities(rig: Rig, settings: WorkerSettings = {}) {
+  const { logger } = rig;
   const alerts = createAlertClient({ url: alertUrl });
   return {
-    ...createSessionActivities({
+    ...createSessionControlActivities({
       wpp: rig.wpp,
-      repo: db.repo,
       mediaStore: rig.mediaStore,
-      temporalClient: env.client,
       config: {
         sessions: [rig.session],
-        publicUrl: PUBLIC_URL,
-        webhookToken: WEBHOOK_TOKEN,
-        taskQueue: 'unused-in-these-tests',
+        publicUrl: settings.publicUrl ?? PUBLIC_URL,
+        webhookToken: settings.webhookToken ?? WEBHOOK_TOKEN,
+        stuckMs: STUCK_MS,
       },
+      logger,
+    }),
+    ...createCatchUpActivities({
+      wpp: rig.wpp,
+      repo: db.repo,
+      temporalClient: env.client,
+      config: { sessions: [rig.session], taskQueue: 'unused-in-these-tests' },
       logger,
     }),
     ...createAlertActivities({ alerts }),
@@ -188,6 +222,26 @@ async function advanceUntil(
   throw new Error(`keeper never reached ${what}; last status: ${JSON.stringify(last)}`);
 }
 
+/** The simulator's view of the session: record, status, its browser and who holds the profile. */
+async function simState(rig: Rig): Promise<Record<string, unknown>> {
+  const res = await fetch(`${rig.sim.url}/__sim/state`);
+  const body = (await res.json()) as { sessions: Record<string, unknown>[] };
+  return body.sessions.find((x) => x.name === rig.session) ?? {};
+}
+
+async function control(rig: Rig, action: string, body: object = {}): Promise<void> {
+  const res = await fetch(`${rig.sim.url}/__sim/${action}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(200);
+}
+
+async function waitForAlerts(count: number): Promise<void> {
+  for (let i = 0; i < 200 && alertsReceived.length < count; i += 1) await realPause(20);
+}
+
 const eventCount = (rig: Rig, event: number) =>
   rig.logs.filter((l) => l.event === event && l.session === rig.session).length;
 
@@ -201,7 +255,7 @@ describe('sessionKeeperWorkflow', () => {
         expect(first).toMatchObject({ session: rig.session, state: 'CONNECTED', restarts: 1, qrAvailable: false });
         // The session was started with our webhook URL, token included, built inside the activity.
         expect(rig.sim.state.webhookUrlOf(rig.sim.state.session(rig.session))).toBe(
-          webhookUrlFor(PUBLIC_URL, WEBHOOK_TOKEN),
+          webhookUrlFor(PUBLIC_URL, rig.session, WEBHOOK_TOKEN),
         );
 
         await rig.wpp.closeSession(rig.session);
@@ -346,6 +400,16 @@ describe('sessionKeeperWorkflow', () => {
         expect(changed.status).toBe(200);
         const failed = await advanceUntil(handle, 'AUTH_FAILED', (s) => s.state === 'AUTH_FAILED');
         expect(failed.lastError).toMatch(/secret/i);
+        // The session is lost to us (1004), once, however many checks fail; the refused calls are 2001.
+        expect(rig.logs.filter((l) => l.event === LogEvent.SessionDisconnected)).toEqual([
+          expect.objectContaining({ level: 40, session: rig.session, reason: 'refused' }),
+        ]);
+        expect(rig.logs.find((l) => l.msg === 'WhatsApp API Error')).toMatchObject({
+          level: 40,
+          event: LogEvent.WhatsAppApiError,
+          session: rig.session,
+          type: 'WppSecretRejected',
+        });
 
         // The operator fixes the configuration: the client reads the secret at its next token generation.
         rig.clientSecret.value = 'rotated-secret';
@@ -387,6 +451,238 @@ describe('sessionKeeperWorkflow', () => {
         const current = await env.client.workflow.getHandle(sessionKeeperWorkflowId(rig.session)).describe();
         expect(current.runId).not.toBe(handle.firstExecutionRunId);
         expect(current.status.name).toBe('RUNNING');
+      });
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('gives a session stuck INITIALIZING one close and start, then one alert, then at most one attempt every 10 minutes', async () => {
+    // WhatsApp Web unreachable (a clinic network that blocks it): the browser loads forever and never auto-closes.
+    const rig = await startRig({ autoConnect: true, faults: { whatsappWebUnreachable: true } });
+    alertsReceived.length = 0;
+    try {
+      await withWorker(env, { bundle, activities: keeperActivities(rig) }, async (taskQueue) => {
+        const handle = await startKeeper(rig, taskQueue);
+        const initializing = await advanceUntil(handle, 'INITIALIZING', (s) => s.state === 'INITIALIZING');
+        expect(initializing).toMatchObject({ restarts: 1, stuck: false });
+
+        // Past SESSION_STUCK_SECONDS: close (500, the server resets its record and the browser runs on), wait
+        // out the server's auto-close, start. The old browser still holds the profile: the start launches nothing.
+        const attempted = await advanceUntil(handle, 'the recovery attempt', (s) => s.restarts === 2, '30 seconds');
+        expect(attempted).toMatchObject({ state: 'INITIALIZING', stuck: false });
+        expect(rig.logs.filter((l) => l.msg === 'close-session failed')).toEqual([
+          expect.objectContaining({
+            level: 40,
+            session: rig.session,
+            answer: expect.stringMatching(/^500 \{"status":false,"message":"Error closing session"/) as string,
+          }),
+        ]);
+        for (let i = 0; i < 100 && (await simState(rig)).status !== 'INITIALIZING'; i += 1) await realPause(20);
+        expect(await simState(rig)).toMatchObject({ status: 'INITIALIZING', browser: null, profileHeldBy: 'orphan' });
+
+        // Still INITIALIZING a full deadline later: one alert that says what to do, and the status says it too.
+        const stuck = await advanceUntil(handle, 'stuck', (s) => s.stuck, '30 seconds');
+        expect(stuck).toMatchObject({ state: 'INITIALIZING', restarts: 2, stuck: true });
+        expect(stuck.lastError).toContain('Restart the WPPConnect Server process (or its container)');
+        await waitForAlerts(1);
+        expect(alertsReceived).toEqual([
+          {
+            type: 'session-stuck',
+            session: rig.session,
+            state: 'INITIALIZING',
+            since: stuck.since,
+            action: expect.stringContaining('Restart the WPPConnect Server process') as string,
+            at: expect.any(String) as string,
+          },
+        ]);
+        // Sends are held back meanwhile, and the gate says why.
+        const gate = createSessionGate({ client: env.client, cacheMs: 0, queryTimeoutMs: 20_000 });
+        await expect(gate.assertSessionUsable(rig.session)).rejects.toThrow(/stuck: an operator must restart/);
+
+        // No restart loop: the next attempt comes 10 minutes after the first, and no second alert.
+        await env.sleep('4 minutes');
+        expect((await handle.query(sessionStatusQuery)).restarts).toBe(2);
+        await env.sleep('5 minutes');
+        await realPause(50);
+        expect(await handle.query(sessionStatusQuery)).toMatchObject({ restarts: 3, stuck: true });
+        await env.sleep('5 minutes');
+        await realPause(50);
+        expect(await handle.query(sessionStatusQuery)).toMatchObject({ restarts: 3, stuck: true });
+        expect(alertsReceived).toHaveLength(1);
+
+        // The operator fixes the network and restarts the WPPConnect Server: it starts the stored session
+        // again. Its first webhook ends the back-off at once (no keeper timer needs to fire).
+        await control(rig, 'faults', { whatsappWebUnreachable: false });
+        await control(rig, 'restart-server');
+        for (let i = 0; i < 100 && !rig.sim.state.session(rig.session).client; i += 1) await realPause(20);
+        await handle.signal(sessionEventSignal, { type: 'status-find', status: 'isLogged' });
+        let healed: SessionKeeperStatus | undefined;
+        for (let i = 0; i < 100 && healed?.state !== 'CONNECTED'; i += 1) {
+          await realPause(50);
+          healed = await handle.query(sessionStatusQuery);
+        }
+        expect(healed).toMatchObject({ state: 'CONNECTED', stuck: false, restarts: 3 });
+        expect(healed?.lastError).toBeUndefined();
+        await captureHistory(handle, 'sessionKeeperWorkflow', 'stuck');
+      });
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('heals a browser that failed to launch with its next attempt once the launch works again', async () => {
+    const rig = await startRig({ autoConnect: true, faults: { browserLaunchFails: true } });
+    alertsReceived.length = 0;
+    try {
+      await withWorker(env, { bundle, activities: keeperActivities(rig) }, async (taskQueue) => {
+        const handle = await startKeeper(rig, taskQueue);
+        await advanceUntil(handle, 'INITIALIZING', (s) => s.state === 'INITIALIZING');
+        // A failed launch holds no profile: nothing to wait for, but the start launches nothing either.
+        expect(await simState(rig)).toMatchObject({ status: 'INITIALIZING', browser: null, profileHeldBy: null });
+        const stuck = await advanceUntil(handle, 'stuck', (s) => s.stuck, '30 seconds');
+        expect(stuck).toMatchObject({ state: 'INITIALIZING', restarts: 2 });
+        await waitForAlerts(1);
+        expect(alertsReceived).toEqual([expect.objectContaining({ type: 'session-stuck', session: rig.session })]);
+
+        // Chromium can be launched again (say, the disk had filled up): the attempt 10 minutes on works.
+        await control(rig, 'faults', { browserLaunchFails: false });
+        const healed = await advanceUntil(handle, 'CONNECTED', (s) => s.state === 'CONNECTED', '1 minute', 15);
+        expect(healed).toMatchObject({ state: 'CONNECTED', stuck: false, restarts: 3 });
+        expect(healed.lastError).toBeUndefined();
+        expect(alertsReceived).toHaveLength(1);
+      });
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('on a restart asked during the QR phase, waits out the auto-close of the old browser before starting, and says so', async () => {
+    const rig = await startRig({
+      autoConnect: false,
+      timing: { initializeMs: 20, qrRotateMs: 60_000, qrTimeoutMs: 8_000 },
+    });
+    try {
+      await withWorker(env, { bundle, activities: keeperActivities(rig) }, async (taskQueue) => {
+        const handle = await startKeeper(rig, taskQueue);
+        await advanceUntil(handle, 'QRCODE', (s) => s.state === 'QRCODE', '1 second');
+
+        const answer = await handle.executeUpdate(restartSessionUpdate, { args: [{ by: 'api:test' }] });
+        expect(answer).toEqual({
+          session: rig.session,
+          close: 'failed',
+          closeAnswer: expect.stringMatching(/^500 \{"status":false,"message":"Error closing session"/) as string,
+          start: 'scheduled',
+          startAfter: expect.any(String) as string,
+          state: 'QRCODE',
+        });
+        expect(rig.logs.filter((l) => l.msg === 'close-session failed')).toHaveLength(1);
+        const waiting = await handle.query(sessionStatusQuery);
+        expect(waiting.lastError).toContain(`waits until ${answer.startAfter ?? ''}`);
+        // The first browser still shows its QR, but the server forgot it: it holds the profile until its auto-close.
+        expect(await simState(rig)).toMatchObject({ record: 'reset', profileHeldBy: 'orphan' });
+        for (let i = 0; i < 600 && (await simState(rig)).profileHeldBy !== null; i += 1) await realPause(20);
+
+        // Then the start launches a new browser: a fresh QR, not a ghost INITIALIZING.
+        const fresh = await advanceUntil(
+          handle,
+          'a new QR',
+          (s) => s.restarts === 2 && s.state === 'QRCODE',
+          '5 seconds',
+          30,
+        );
+        expect(fresh).toMatchObject({ state: 'QRCODE', qrAvailable: true, stuck: false });
+        expect(await simState(rig)).toMatchObject({
+          record: 'live',
+          status: 'QRCODE',
+          browser: 'qr',
+          profileHeldBy: 'record',
+        });
+      });
+    } finally {
+      await rig.close();
+    }
+  });
+
+  /** Workers that hand over to one another: no sticky queue pointing at a worker that is gone. */
+  const NO_STICKY = { maxCachedWorkflows: 0 };
+
+  it('closes and starts a running session once when PUBLIC_URL or WEBHOOK_TOKEN changes, so the new URL is applied', async () => {
+    const rig = await startRig({ autoConnect: true });
+    const taskQueue = `keeper-webhook-${randomUUID()}`;
+    const webhookOf = () => rig.sim.state.webhookUrlOf(rig.sim.state.session(rig.session));
+    try {
+      let handle: WorkflowHandle | undefined;
+      await withWorker(env, { bundle, activities: keeperActivities(rig), taskQueue, worker: NO_STICKY }, async () => {
+        handle = await startKeeper(rig, taskQueue);
+        await advanceUntil(handle, 'CONNECTED', (s) => s.state === 'CONNECTED');
+        expect(webhookOf()).toBe(webhookUrlFor(PUBLIC_URL, rig.session, WEBHOOK_TOKEN));
+      });
+      if (!handle) throw new Error('keeper not started');
+      const keeper = handle;
+
+      // The worker restarts with another PUBLIC_URL: start-session alone would be ignored by the running session.
+      const moved = 'http://127.0.0.1:10';
+      await withWorker(
+        env,
+        { bundle, activities: keeperActivities(rig, { publicUrl: moved }), taskQueue, worker: NO_STICKY },
+        async () => {
+          const applied = await advanceUntil(
+            keeper,
+            'the new URL applied',
+            (s) => s.restarts === 2 && s.state === 'CONNECTED',
+          );
+          expect(applied).toMatchObject({ state: 'CONNECTED', restarts: 2 });
+          expect(webhookOf()).toBe(webhookUrlFor(moved, rig.session, WEBHOOK_TOKEN));
+          await env.sleep('5 minutes');
+          expect((await keeper.query(sessionStatusQuery)).restarts).toBe(2);
+        },
+      );
+
+      // Then WEBHOOK_TOKEN is rotated: once more, and only once.
+      const rotated = { publicUrl: moved, webhookToken: 'rotated-webhook-token' };
+      await withWorker(
+        env,
+        { bundle, activities: keeperActivities(rig, rotated), taskQueue, worker: NO_STICKY },
+        async () => {
+          await advanceUntil(keeper, 'the new token applied', (s) => s.restarts === 3 && s.state === 'CONNECTED');
+          expect(webhookOf()).toBe(webhookUrlFor(moved, rig.session, 'rotated-webhook-token'));
+          await env.sleep('5 minutes');
+          expect((await keeper.query(sessionStatusQuery)).restarts).toBe(3);
+          const history = JSON.stringify(await keeper.fetchHistory(), (key, value: unknown) =>
+            key === 'data' && typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : value,
+          );
+          expect(history).not.toContain('rotated-webhook-token');
+        },
+      );
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('logs 1004 once when WPPConnect becomes unreachable, after WPPCONNECT_MAX_RETRIES attempts of the status call', async () => {
+    const rig = await startRig({ autoConnect: true });
+    try {
+      await withWorker(env, { bundle, activities: keeperActivities(rig) }, async (taskQueue) => {
+        const handle = await startKeeper(rig, taskQueue);
+        await advanceUntil(handle, 'CONNECTED', (s) => s.state === 'CONNECTED');
+        await rig.sim.close();
+
+        const down = await advanceUntil(handle, 'UNREACHABLE', (s) => s.state === 'UNREACHABLE', '30 seconds');
+        expect(down.lastError).toMatch(/^status-session: status-session: ECONNREFUSED/);
+        await env.sleep('5 minutes');
+        expect((await handle.query(sessionStatusQuery)).state).toBe('UNREACHABLE');
+        expect(rig.logs.filter((l) => l.event === LogEvent.SessionDisconnected)).toEqual([
+          expect.objectContaining({ level: 40, session: rig.session, reason: 'unreachable' }),
+        ]);
+        const apiErrors = rig.logs.filter((l) => l.event === LogEvent.WhatsAppApiError);
+        expect(apiErrors.length).toBeGreaterThan(1);
+        expect(apiErrors[0]).toMatchObject({
+          level: 40,
+          msg: 'WhatsApp API Error',
+          operation: 'status-session',
+          attempts: MAX_ATTEMPTS,
+        });
       });
     } finally {
       await rig.close();

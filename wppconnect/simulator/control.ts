@@ -41,10 +41,26 @@ const faultsSchema = z.strictObject({
   flakyLookupNumbers: z.array(z.string().regex(/^\d+$/)).optional(),
   failingNumbers: z.array(z.string().regex(/^\d+$/)).optional(),
   mediaDownloadError: z.union([z.literal(0), z.literal(400), z.literal(500)]).optional(),
-  mediaBodyBytes: z.number().int().min(0).max(4 * 1024 * 1024 * 1024).optional(),
+  mediaBodyBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(4 * 1024 * 1024 * 1024)
+    .optional(),
   mediaBodyChunked: z.boolean().optional(),
+  browserLaunchFails: z.boolean().optional(),
+  whatsappWebUnreachable: z.boolean().optional(),
   seed: z.number().int().optional(),
 });
+
+const phoneMessageSchema = z.strictObject({
+  session: sessionField,
+  to: z.string().min(1),
+  text: z.string(),
+  deliverWebhook: z.boolean().optional(),
+});
+
+const configSchema = z.strictObject({ onSelfMessage: z.boolean().optional() });
 
 const sessionBody = z.looseObject({ session: sessionField });
 const secretSchema = z.strictObject({ secretKey: z.string().min(1) });
@@ -57,6 +73,12 @@ function parse<S extends z.ZodType>(ctx: RequestContext, schema: S): z.infer<S> 
     issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
   });
   return undefined;
+}
+
+function profileHolder(engine: SimEngine, session: string): 'record' | 'orphan' | null {
+  const holder = engine.profiles.get(session);
+  if (!holder) return null;
+  return holder.orphan ? 'orphan' : 'record';
 }
 
 export function handleControl(engine: SimEngine, ctx: RequestContext, defaultSession: string): void {
@@ -74,6 +96,9 @@ export function handleControl(engine: SimEngine, ctx: RequestContext, defaultSes
         client: s.client,
         loggedIn: s.loggedIn,
         webhook: engine.webhookUrlOf(s) ?? null,
+        /** The record's browser, and whether some browser (maybe an orphan) holds the profile. */
+        browser: s.browser?.phase ?? null,
+        profileHeldBy: profileHolder(engine, s.name),
       }));
       const chats = [...engine.chats.entries()].flatMap(([session, m]) =>
         [...m.values()].map((c) => ({
@@ -83,9 +108,26 @@ export function handleControl(engine: SimEngine, ctx: RequestContext, defaultSes
           unreadCount: c.info.unreadCount,
         })),
       );
-      sendJson(ctx, 200, { sessions, chats, faults: engine.faults });
+      sendJson(ctx, 200, { sessions, chats, faults: engine.faults, onSelfMessage: engine.onSelfMessage });
       return;
     }
+    case 'POST phone-message': {
+      const input = parse(ctx, phoneMessageSchema);
+      if (!input) return;
+      sendJson(ctx, 201, engine.typeOnPhone({ ...input, session: input.session ?? defaultSession }));
+      return;
+    }
+    case 'POST config': {
+      const input = parse(ctx, configSchema);
+      if (!input) return;
+      if (input.onSelfMessage !== undefined) engine.onSelfMessage = input.onSelfMessage;
+      sendJson(ctx, 200, { onSelfMessage: engine.onSelfMessage });
+      return;
+    }
+    case 'POST restart-server':
+      engine.restartServer();
+      sendJson(ctx, 200, { ok: true });
+      return;
     case 'POST inject': {
       const input = parse(ctx, injectSchema);
       if (!input) return;

@@ -37,6 +37,8 @@ export interface SimulatorTiming {
   logoutMs: number;
   /** How long wa-js keeps a failed number look-up cached: sends to that number answer 400 meanwhile. */
   lookupCacheMs: number;
+  /** A server restart (`/__sim/restart-server`) → its start-all of the stored sessions. */
+  restartMs: number;
 }
 
 export interface SimulatorFaults {
@@ -66,6 +68,16 @@ export interface SimulatorFaults {
   mediaBodyBytes: number;
   /** Media answers are streamed without Content-Length (as a proxy may do): only counting bytes finds the size. */
   mediaBodyChunked: boolean;
+  /**
+   * Chromium cannot be launched: start-session answers as usual but leaves an INITIALIZING record that
+   * nothing advances (the server only marks a TimeoutError CLOSED).
+   */
+  browserLaunchFails: boolean;
+  /**
+   * WhatsApp Web cannot be reached (a network that blocks it): a launched browser stays INITIALIZING,
+   * never auto-closes and holds the session's profile until it is closed or the server restarts.
+   */
+  whatsappWebUnreachable: boolean;
 }
 
 export const DEFAULT_TIMING: SimulatorTiming = {
@@ -77,6 +89,7 @@ export const DEFAULT_TIMING: SimulatorTiming = {
   ackDelaysMs: [300, 1000, 2500],
   logoutMs: 500,
   lookupCacheMs: 15_000,
+  restartMs: 1000,
 };
 
 export const NO_FAULTS: SimulatorFaults = {
@@ -92,6 +105,8 @@ export const NO_FAULTS: SimulatorFaults = {
   mediaDownloadError: 0,
   mediaBodyBytes: 0,
   mediaBodyChunked: false,
+  browserLaunchFails: false,
+  whatsappWebUnreachable: false,
 };
 
 export interface EngineOptions {
@@ -121,6 +136,21 @@ export interface StartConfig extends Json {
   phone?: string;
 }
 
+/**
+ * One Chromium running WhatsApp Web for a session's profile. It normally belongs to the session's
+ * record; a close-session that fails while the session is starting leaves it running on its own (an
+ * orphan), still holding the profile, and a later start then launches nothing (wppconnect/CONTRACT.md §2.6).
+ */
+export interface SimBrowser {
+  id: number;
+  session: string;
+  phase: 'loading' | 'qr' | 'syncing' | 'connected';
+  /** Detached from the record: its state changes no longer show in status-session. */
+  orphan: boolean;
+  urlcode: string | null;
+  timers: Set<NodeJS.Timeout>;
+}
+
 export interface SimSession {
   name: string;
   /** none: never started or forgotten; reset: close-session cleared it; live: has a status. */
@@ -133,6 +163,9 @@ export interface SimSession {
   loggedIn: boolean;
   phoneCode: string | null;
   nameless: boolean;
+  /** The record's browser; null when none was launched (launch failure, profile held) or it closed. */
+  browser: SimBrowser | null;
+  /** Timers of the record itself (logout). */
   timers: Set<NodeJS.Timeout>;
   /** start-session requests with waitQrCode held until the first QR / pairing code. */
   waiters: ((body: Json) => void)[];
@@ -198,6 +231,23 @@ export interface InjectResult {
   webhook: 'posted' | 'skipped' | 'not-connected' | 'no-webhook-url';
 }
 
+/** Someone at the clinic types a message on the linked phone. */
+export interface PhoneMessageInput {
+  session: string;
+  /** The chat: phone digits or a full id (`...@c.us`, `...@lid`). */
+  to: string;
+  text: string;
+  /** false simulates an onselfmessage webhook WPPConnect never posted. */
+  deliverWebhook?: boolean;
+}
+
+export interface PhoneMessageResult {
+  id: string;
+  chatId: string;
+  /** `disabled`: the server's onSelfMessage is off, so no webhook exists for it (only catch-up sees it). */
+  webhook: InjectResult['webhook'] | 'disabled';
+}
+
 const PLACEHOLDER_MEDIA: Record<string, { base64: string; mimetype: string; filename?: string }> = {
   image: { base64: THUMBNAIL_JPEG, mimetype: 'image/jpeg' },
   sticker: { base64: THUMBNAIL_JPEG, mimetype: 'image/webp' },
@@ -233,7 +283,12 @@ export class SimEngine {
   /** wa-js's cache of failed number look-ups: digits → until when (ms) sends to them answer 400. */
   readonly failedLookups = new Map<string, number>();
   readonly webhooks: WebhookSender;
+  /** Which browser holds each session's profile (Chromium's lock on the user data directory). */
+  readonly profiles = new Map<string, SimBrowser>();
+  /** The server's `webhook.onSelfMessage` setting (changeable through /__sim/config). */
+  onSelfMessage: boolean;
   private readonly globalTimers = new Set<NodeJS.Timeout>();
+  private nextBrowserId = 1;
   private readonly qrRenders = new Map<string, Promise<string | Buffer>>();
   private closed = false;
 
@@ -242,6 +297,7 @@ export class SimEngine {
     this.secretKey = opts.secretKey;
     this.faults = { ...opts.faults, unknownNumbers: [...opts.faults.unknownNumbers] };
     this.rng = createRng(opts.seed);
+    this.onSelfMessage = opts.onSelfMessage;
     this.webhooks = createWebhookSender({
       rng: { next: () => this.rng.next(), chance: (r) => this.rng.chance(r) },
       faults: () => this.faults,
@@ -267,6 +323,7 @@ export class SimEngine {
         loggedIn: this.opts.autoConnect,
         phoneCode: null,
         nameless: false,
+        browser: null,
         timers: new Set(),
         waiters: [],
       };
@@ -312,21 +369,30 @@ export class SimEngine {
   }
 
   emit(s: SimSession, event: string, data: Json, onResponse?: (status: number) => void): boolean {
+    return this.post(s, s.nameless, event, data, onResponse);
+  }
+
+  /** Events of a browser: an orphan still posts them, named, as the old client object they belong to. */
+  private emitFrom(s: SimSession, b: SimBrowser, event: string, data: Json): void {
+    this.post(s, s.nameless && !b.orphan, event, data);
+  }
+
+  private post(s: SimSession, nameless: boolean, event: string, data: Json, onResponse?: (status: number) => void) {
     if (this.closed) return false;
     const url = this.webhookUrlOf(s);
     if (!url) return false;
-    const body: Json = s.nameless ? { event, ...data } : { event, session: s.name, ...data };
+    const body: Json = nameless ? { event, ...data } : { event, session: s.name, ...data };
     this.webhooks.post(url, body, onResponse);
     return true;
   }
 
-  private statusFind(s: SimSession, status: string): void {
-    this.emit(s, 'status-find', { status });
+  private statusFind(s: SimSession, b: SimBrowser | null, status: string): void {
+    if (b) this.emitFrom(s, b, 'status-find', { status });
+    else this.emit(s, 'status-find', { status });
   }
 
-  private later(s: SimSession | null, ms: number, fn: () => void): void {
+  private later(timers: Set<NodeJS.Timeout>, ms: number, fn: () => void): void {
     if (this.closed) return;
-    const timers = s ? s.timers : this.globalTimers;
     const timer = setTimeout(() => {
       timers.delete(timer);
       fn();
@@ -334,9 +400,20 @@ export class SimEngine {
     timers.add(timer);
   }
 
-  private clearTimers(s: SimSession): void {
-    for (const t of s.timers) clearTimeout(t);
-    s.timers.clear();
+  private clearTimers(timers: Set<NodeJS.Timeout>): void {
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
+  }
+
+  /** The record's own browser (not an orphan): its state changes show in status-session. */
+  private attached(s: SimSession, b: SimBrowser): boolean {
+    return s.browser === b && !b.orphan;
+  }
+
+  /** Chromium exits: its timers stop and the profile is free for the next launch. */
+  private closeBrowser(b: SimBrowser): void {
+    this.clearTimers(b.timers);
+    if (this.profiles.get(b.session) === b) this.profiles.delete(b.session);
   }
 
   /** start-session: answers with the state before the call, then (re)starts when closed (§2.2). */
@@ -359,47 +436,71 @@ export class SimEngine {
   }
 
   private boot(s: SimSession, nameless: boolean): void {
-    this.clearTimers(s);
+    if (s.browser) this.closeBrowser(s.browser);
+    s.browser = null;
     s.record = 'live';
     s.status = 'INITIALIZING';
     s.client = false;
     s.urlcode = null;
     s.phoneCode = null;
     s.nameless = nameless;
+    // "The browser is already running" (another Chromium holds the profile) or a failed launch: the
+    // server logs the error and leaves the record INITIALIZING, with nothing that will ever advance it.
+    if (this.profiles.has(s.name) || this.faults.browserLaunchFails) return;
+    const b: SimBrowser = {
+      id: this.nextBrowserId++,
+      session: s.name,
+      phase: 'loading',
+      orphan: false,
+      urlcode: null,
+      timers: new Set(),
+    };
+    this.profiles.set(s.name, b);
+    s.browser = b;
     const config = this.storedConfigs.get(s.name) ?? {};
-    this.later(s, this.opts.timing.initializeMs, () => {
+    this.later(b.timers, this.opts.timing.initializeMs, () => {
+      // WhatsApp Web never loads: no QR, so the auto-close never comes either.
+      if (this.faults.whatsappWebUnreachable) return;
       if (s.loggedIn) {
-        this.statusFind(s, 'isLogged');
-        this.connect(s);
+        this.statusFind(s, b, 'isLogged');
+        this.connect(s, b);
         return;
       }
-      this.statusFind(s, 'notLogged');
-      if (typeof config.phone === 'string' && config.phone.length > 0) this.showPhoneCode(s, config.phone);
-      else this.showQr(s);
-      this.later(s, this.opts.timing.qrTimeoutMs, () => this.qrTimeout(s));
+      this.statusFind(s, b, 'notLogged');
+      if (typeof config.phone === 'string' && config.phone.length > 0) this.showPhoneCode(s, b, config.phone);
+      else this.showQr(s, b);
+      this.later(b.timers, this.opts.timing.qrTimeoutMs, () => this.qrTimeout(s, b));
     });
   }
 
-  private showQr(s: SimSession): void {
-    s.status = 'QRCODE';
-    s.urlcode = `2@${randomBytes(48).toString('base64')},${randomBytes(32).toString('base64')},${randomBytes(32).toString('base64')},${randomBytes(32).toString('base64')}`;
-    const urlcode = s.urlcode;
+  private showQr(s: SimSession, b: SimBrowser): void {
+    b.phase = 'qr';
+    b.urlcode = `2@${randomBytes(48).toString('base64')},${randomBytes(32).toString('base64')},${randomBytes(32).toString('base64')},${randomBytes(32).toString('base64')}`;
+    const urlcode = b.urlcode;
+    if (this.attached(s, b)) {
+      s.status = 'QRCODE';
+      s.urlcode = urlcode;
+    }
     void this.qrDataUrl(urlcode).then((dataUrl) => {
-      if (s.urlcode !== urlcode || s.status !== 'QRCODE') return;
+      if (b.urlcode !== urlcode || b.phase !== 'qr') return;
       const qrcode = dataUrl.replace(/^data:image\/png;base64,/, '');
-      this.emit(s, 'qrcode', { qrcode, urlcode });
+      this.emitFrom(s, b, 'qrcode', { qrcode, urlcode });
       this.release(s, { status: 'qrcode', qrcode, urlcode, session: s.name });
     });
-    this.later(s, this.opts.timing.qrRotateMs, () => {
-      if (s.status === 'QRCODE' && s.urlcode === urlcode) this.showQr(s);
+    this.later(b.timers, this.opts.timing.qrRotateMs, () => {
+      if (b.phase === 'qr' && b.urlcode === urlcode) this.showQr(s, b);
     });
   }
 
-  private showPhoneCode(s: SimSession, phone: string): void {
-    s.status = 'PHONECODE';
-    s.phoneCode = hex(4);
-    this.emit(s, 'phoneCode', { phoneCode: s.phoneCode, phone });
-    this.release(s, { status: 'phoneCode', phone, phoneCode: s.phoneCode, session: s.name });
+  private showPhoneCode(s: SimSession, b: SimBrowser, phone: string): void {
+    b.phase = 'qr';
+    const phoneCode = hex(4);
+    if (this.attached(s, b)) {
+      s.status = 'PHONECODE';
+      s.phoneCode = phoneCode;
+    }
+    this.emitFrom(s, b, 'phoneCode', { phoneCode, phone });
+    this.release(s, { status: 'phoneCode', phone, phoneCode, session: s.name });
   }
 
   private release(s: SimSession, body: Json): void {
@@ -407,20 +508,31 @@ export class SimEngine {
     for (const w of waiters) w(body);
   }
 
-  private qrTimeout(s: SimSession): void {
-    if (s.status !== 'QRCODE' && s.status !== 'PHONECODE') return;
-    this.clearTimers(s);
+  private qrTimeout(s: SimSession, b: SimBrowser): void {
+    if (b.phase !== 'qr') return;
+    this.closeBrowser(b);
     // Order not guaranteed by the real server; autocloseCalled is swallowed in this phase (§2.1).
-    this.statusFind(s, 'browserClose');
-    this.statusFind(s, 'qrReadError');
+    this.statusFind(s, b, 'browserClose');
+    this.statusFind(s, b, 'qrReadError');
+    if (!this.attached(s, b)) return;
+    s.browser = null;
     s.status = 'CLOSED';
     s.client = false;
   }
 
-  private connect(s: SimSession): void {
-    this.later(s, Math.max(1, Math.floor(this.opts.timing.connectAfterInChatMs / 2)), () => {
-      this.statusFind(s, 'inChat');
-      this.later(s, this.opts.timing.connectAfterInChatMs, () => {
+  private connect(s: SimSession, b: SimBrowser): void {
+    this.later(b.timers, Math.max(1, Math.floor(this.opts.timing.connectAfterInChatMs / 2)), () => {
+      this.statusFind(s, b, 'inChat');
+      this.later(b.timers, this.opts.timing.connectAfterInChatMs, () => {
+        // The server stores the client once login completes, even an orphan's: it takes the record over.
+        if (b.orphan) {
+          b.orphan = false;
+          if (s.browser && s.browser !== b) this.closeBrowser(s.browser);
+          s.browser = b;
+          s.record = 'live';
+          s.urlcode = b.urlcode;
+        }
+        b.phase = 'connected';
         s.status = 'CONNECTED';
         s.client = true;
         s.loggedIn = true;
@@ -429,15 +541,23 @@ export class SimEngine {
     });
   }
 
+  /** The browser showing this session's QR: the record's, or an orphan still waiting for a scan. */
+  private qrBrowser(s: SimSession): SimBrowser | undefined {
+    if (s.browser?.phase === 'qr') return s.browser;
+    const holder = this.profiles.get(s.name);
+    return holder?.phase === 'qr' ? holder : undefined;
+  }
+
   /** The phone scans the QR (or types the pairing code). */
   scan(name: string): { ok: boolean; status: SessionState | null } {
     const s = this.session(name);
-    if (s.record !== 'live' || (s.status !== 'QRCODE' && s.status !== 'PHONECODE'))
-      return { ok: false, status: s.status };
-    this.clearTimers(s);
-    this.statusFind(s, 'qrReadSuccess');
+    const b = this.qrBrowser(s);
+    if (!b) return { ok: false, status: s.status };
+    this.clearTimers(b.timers);
+    b.phase = 'syncing';
+    this.statusFind(s, b, 'qrReadSuccess');
     // The status stays QRCODE until the sync finishes (§2.1).
-    this.later(s, this.opts.timing.scanSyncMs, () => this.connect(s));
+    this.later(b.timers, this.opts.timing.scanSyncMs, () => this.connect(s, b));
     return { ok: true, status: s.status };
   }
 
@@ -450,12 +570,14 @@ export class SimEngine {
   }
 
   private forget(s: SimSession): void {
-    this.clearTimers(s);
-    this.statusFind(s, 'disconnectedMobile');
+    this.clearTimers(s.timers);
+    if (s.browser) this.closeBrowser(s.browser);
+    s.browser = null;
+    this.statusFind(s, null, 'disconnectedMobile');
     s.status = 'CLOSED';
     s.client = false;
     s.loggedIn = false;
-    this.statusFind(s, 'browserClose');
+    this.statusFind(s, null, 'browserClose');
     s.record = 'none';
     s.status = null;
     s.urlcode = null;
@@ -466,8 +588,10 @@ export class SimEngine {
   crash(name: string): boolean {
     const s = this.session(name);
     if (s.record !== 'live' || !s.client) return false;
+    if (s.browser) this.closeBrowser(s.browser);
+    s.browser = null;
     s.client = false;
-    this.statusFind(s, 'browserClose');
+    this.statusFind(s, null, 'browserClose');
     return true;
   }
 
@@ -478,26 +602,60 @@ export class SimEngine {
     if (s.record === 'none') return { status: 500, body: error };
     if (s.record === 'reset') return { status: 200, body: ok };
     if (s.status === 'INITIALIZING' || s.status === 'QRCODE' || s.status === 'PHONECODE') {
-      // The browser keeps running in the background (§2.6).
+      // The server resets the record first, then finds no client to close (it only exists once logged
+      // in): 500, and the browser runs on in the background, holding the profile (§2.6).
+      if (s.browser) s.browser.orphan = true;
+      s.browser = null;
+      this.resetRecord(s);
       return { status: 500, body: error };
     }
-    this.clearTimers(s);
-    this.statusFind(s, 'browserClose');
+    if (s.browser) this.closeBrowser(s.browser);
+    s.browser = null;
+    this.statusFind(s, null, 'browserClose');
     this.emit(s, 'closesession', { message: `Session: ${s.name} disconnected`, connected: false });
+    this.resetRecord(s);
+    return { status: 200, body: ok };
+  }
+
+  private resetRecord(s: SimSession): void {
     s.record = 'reset';
     s.status = null;
     s.client = false;
     s.urlcode = null;
     s.phoneCode = null;
-    return { status: 200, body: ok };
   }
 
   logoutSession(name: string, respond: (status: number, body: Json) => void): void {
     const s = this.session(name);
-    this.later(s, this.opts.timing.logoutMs, () => {
+    this.later(s.timers, this.opts.timing.logoutMs, () => {
       respond(200, { status: true, message: 'Session successfully closed' });
       this.emit(s, 'logoutsession', { message: `Session: ${s.name} logged out`, connected: false });
       this.forget(s);
+    });
+  }
+
+  /**
+   * The WPPConnect Server process restarts: every browser (orphans included) dies with it, the records
+   * are gone, and at boot it starts every stored session again with its stored config (start-all, §6).
+   * Logins on disk survive.
+   */
+  restartServer(): void {
+    for (const b of this.profiles.values()) this.closeBrowser(b);
+    this.profiles.clear();
+    for (const s of this.sessions.values()) {
+      this.clearTimers(s.timers);
+      if (s.browser) this.closeBrowser(s.browser);
+      s.browser = null;
+      s.record = 'none';
+      s.status = null;
+      s.client = false;
+      s.urlcode = null;
+      s.phoneCode = null;
+      s.nameless = false;
+      s.waiters = [];
+    }
+    this.later(this.globalTimers, this.opts.timing.restartMs, () => {
+      for (const name of this.storedConfigs.keys()) this.startSession(name, {});
     });
   }
 
@@ -608,7 +766,7 @@ export class SimEngine {
     };
     this.sent.push(record);
     const s = this.session(session);
-    if (this.opts.onSelfMessage) this.emit(s, 'onselfmessage', this.webhookMessage(stored));
+    if (this.onSelfMessage) this.emit(s, 'onselfmessage', this.webhookMessage(stored));
     this.scheduleAcks(s, stored, record);
     return json;
   }
@@ -622,7 +780,7 @@ export class SimEngine {
     const delays = this.opts.timing.ackDelaysMs;
     const acks = this.faults.outOfOrderAcks ? [3, 2, 1] : [1, 2, 3];
     acks.forEach((ack, i) => {
-      this.later(s, delays[i] ?? 0, () => {
+      this.later(s.timers, delays[i] ?? 0, () => {
         if (!s.client) return;
         const current = typeof stored.json.ack === 'number' ? stored.json.ack : 0;
         stored.json.ack = Math.max(current, ack);
@@ -718,6 +876,42 @@ export class SimEngine {
     return { id, chatId, webhook: posted ? 'posted' : 'no-webhook-url' };
   }
 
+  /**
+   * A message typed on the clinic's phone: it is in the chat (get-messages shows it, `fromMe: true`), it
+   * marks the chat read, and it is posted as `onselfmessage` only when the server's onSelfMessage is on
+   * (off by default, wppconnect/CONTRACT.md §7.4); `onmessage` never carries it.
+   */
+  typeOnPhone(input: PhoneMessageInput): PhoneMessageResult {
+    const s = this.session(input.session);
+    const chatId = this.senderIdOf(input.to);
+    const chat = this.chat(input.session, chatId, { id: chatId });
+    // Ids made by the phone differ from the 3EB0… ids WhatsApp Web gives the API's sends.
+    const id = `true_${chatId}_3A${hex(9)}`;
+    const t = nowSeconds();
+    const json = serializedMessage({
+      id,
+      kind: 'chat',
+      t,
+      from: this.ownId,
+      to: chatId,
+      chatId,
+      fromMe: true,
+      sender: { id: this.ownId, pushname: this.opts.ownName, isMe: true, isBusiness: true },
+      notifyName: this.opts.ownName,
+      text: input.text,
+      ack: 1,
+    });
+    const stored: StoredMessage = { json };
+    chat.messages.push(stored);
+    chat.info.t = t;
+    chat.info.unreadCount = 0;
+    if (!s.client) return { id, chatId, webhook: 'not-connected' };
+    if (!this.onSelfMessage) return { id, chatId, webhook: 'disabled' };
+    if (input.deliverWebhook === false) return { id, chatId, webhook: 'skipped' };
+    const posted = this.emit(s, 'onselfmessage', this.webhookMessage(stored));
+    return { id, chatId, webhook: posted ? 'posted' : 'no-webhook-url' };
+  }
+
   private senderIdOf(from: string): string {
     const trimmed = from.trim();
     if (trimmed.includes('@')) return trimmed;
@@ -741,10 +935,10 @@ export class SimEngine {
   }
 
   reset(): void {
-    for (const s of this.sessions.values()) this.clearTimers(s);
-    for (const t of this.globalTimers) clearTimeout(t);
-    this.globalTimers.clear();
+    this.stopAllTimers();
     this.sessions.clear();
+    this.profiles.clear();
+    this.onSelfMessage = this.opts.onSelfMessage;
     this.storedConfigs.clear();
     this.chats.clear();
     this.sent.length = 0;
@@ -758,8 +952,16 @@ export class SimEngine {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const s of this.sessions.values()) this.clearTimers(s);
-    for (const t of this.globalTimers) clearTimeout(t);
+    this.stopAllTimers();
     await this.webhooks.close();
+  }
+
+  private stopAllTimers(): void {
+    for (const s of this.sessions.values()) {
+      this.clearTimers(s.timers);
+      if (s.browser) this.clearTimers(s.browser.timers);
+    }
+    for (const b of this.profiles.values()) this.clearTimers(b.timers);
+    this.clearTimers(this.globalTimers);
   }
 }

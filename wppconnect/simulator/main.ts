@@ -1,7 +1,8 @@
 /**
  * `npm run simulator` — the WPPConnect simulator on port 21465 (docs/simulator.md).
  * Flags override environment variables: --port (PORT), --host (SIM_HOST), --secret (SECRET_KEY),
- * --webhook (WEBHOOK_URL), --auto-connect (SIM_AUTO_CONNECT=true), --seed (SIM_SEED),
+ * --webhook (WEBHOOK_URL), --auto-connect (SIM_AUTO_CONNECT=true), --on-self-message (SIM_ON_SELF_MESSAGE=true),
+ * --seed (SIM_SEED),
  * --initialize-ms, --qr-timeout-ms, --qr-rotate-ms, --scan-sync-ms, --ack-delays=300,1000,2500
  * (SIM_INITIALIZE_MS, SIM_QR_TIMEOUT_MS, SIM_QR_ROTATE_MS, SIM_SCAN_SYNC_MS, SIM_ACK_DELAYS_MS),
  * --session (SIM_DEFAULT_SESSION, the session /__sim routes use by default).
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
       secret: { type: 'string' },
       webhook: { type: 'string' },
       'auto-connect': { type: 'boolean' },
+      'on-self-message': { type: 'boolean' },
       seed: { type: 'string' },
       session: { type: 'string' },
       'initialize-ms': { type: 'string' },
@@ -57,6 +59,7 @@ async function main(): Promise<void> {
     secretKey: values.secret ?? env.SECRET_KEY ?? DEFAULT_SECRET_KEY,
     webhookUrl: values.webhook ?? env.WEBHOOK_URL,
     autoConnect: values['auto-connect'] ?? env.SIM_AUTO_CONNECT === 'true',
+    onSelfMessage: values['on-self-message'] ?? env.SIM_ON_SELF_MESSAGE === 'true',
     seed: num(values.seed ?? env.SIM_SEED, 'seed'),
     defaultSession: values.session ?? env.SIM_DEFAULT_SESSION,
     timing,

@@ -53,10 +53,10 @@ describe('sessions', () => {
     });
   });
 
-  it('POST .../restart signal-with-starts the keeper with restart-requested: 202', async () => {
+  it('POST .../restart with no keeper running signal-with-starts one with restart-requested: 202', async () => {
     const res = await api.server.request('POST', `/api/sessions/${SESSION}/restart`, { headers: auth });
     expect(res.status).toBe(202);
-    expect(res.body).toEqual({ session: SESSION, workflowId: KEEPER, requested: true });
+    expect(res.body).toEqual({ session: SESSION, workflowId: KEEPER, requested: true, outcome: 'keeper-started' });
     expect(await signalsOf(api.client, KEEPER)).toEqual([
       { name: 'sessionEvent', args: [{ type: 'restart-requested', by: expect.stringMatching(/^api:[0-9a-f]{12}$/) }] },
     ]);
@@ -73,7 +73,24 @@ describe('sessions', () => {
       qrAvailable: true,
       catchUpStarted: 0,
       continuedAsNew: 0,
+      stuck: false,
     });
+  });
+
+  it('POST .../restart to a running keeper reports what it did (its restartSession update): 200', async () => {
+    const res = await api.server.request('POST', `/api/sessions/${SESSION}/restart`, { headers: auth });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      session: SESSION,
+      workflowId: KEEPER,
+      requested: true,
+      outcome: 'restarted',
+      close: 'closed',
+      start: 'requested',
+      state: 'QRCODE',
+    });
+    const status = await api.server.request('GET', `/api/sessions/${SESSION}`, { headers: auth });
+    expect(status.body).toMatchObject({ restarts: 2 });
   });
 
   it('GET .../qr serves the stored QR as image/png while the keeper says one is available', async () => {

@@ -1,6 +1,7 @@
 /** The undici client against the simulator over real HTTP on 127.0.0.1. */
 import { Agent, type Dispatcher } from 'undici';
-import { createWppConnectClient, webhookUrlFor } from '../../../wppconnect/client';
+import pino from 'pino';
+import { createWppConnectClient, webhookUrlFor, type WppConnectClientOptions } from '../../../wppconnect/client';
 import {
   WppAuthError,
   WppOperationFailedError,
@@ -29,8 +30,15 @@ let dispatcher: Dispatcher;
 let secret: string;
 let client: IWhatsAppService;
 
-function makeClient(timeoutMs = 10_000): IWhatsAppService {
-  return createWppConnectClient({ baseUrl: `${sim.url}/api`, getSecretKey: () => secret, timeoutMs, dispatcher });
+function makeClient(timeoutMs = 10_000, extra: Partial<WppConnectClientOptions> = {}): IWhatsAppService {
+  return createWppConnectClient({
+    baseUrl: `${sim.url}/api`,
+    getSecretKey: () => secret,
+    timeoutMs,
+    dispatcher,
+    retryDelayMs: 10,
+    ...extra,
+  });
 }
 
 /** A media sink that keeps what it is given, and how many writes it took. */
@@ -531,7 +539,98 @@ describe('webhooks', () => {
     expect(acks().map((e) => e.ack)).toEqual([3, 2, 1]);
   });
 
-  it('builds the webhook URL with the token in the path', () => {
-    expect(webhookUrlFor('http://api:3000/', 'tok en')).toBe('http://api:3000/api/webhook/tok%20en');
+  it('builds the webhook URL with the session and the token in the path', () => {
+    expect(webhookUrlFor('http://api:3000/', 'clinic-a', 'tok en')).toBe(
+      'http://api:3000/api/webhook/clinic-a/tok%20en',
+    );
+  });
+});
+
+describe('bounded attempts (WPPCONNECT_MAX_RETRIES) and event 2001', () => {
+  const logged: Record<string, unknown>[] = [];
+  const logger = pino(
+    { level: 'info' },
+    { write: (line: string) => logged.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  const hits = (route: string) => requests.filter((r) => r === route).length;
+
+  beforeEach(() => {
+    logged.length = 0;
+  });
+
+  it('tries an idempotent non-send call maxAttempts times while it times out, then fails it and logs 2001 once', async () => {
+    client = makeClient(300, { maxAttempts: 4, logger });
+    await client.getSessionStatus(SESSION); // the token exists before the server stops answering
+    sim.state.setFaults({ hangRate: 1 });
+    const error = await client.getSessionStatus(SESSION).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WppTransientError);
+    expect(hits(`GET /api/${SESSION}/status-session`)).toBe(1 + 4);
+    expect(logged).toEqual([
+      expect.objectContaining({
+        level: 40,
+        event: 2001,
+        msg: 'WhatsApp API Error',
+        operation: 'status-session',
+        session: SESSION,
+        type: 'WppTransient',
+        status: 0,
+        attempts: 4,
+      }),
+    ]);
+  });
+
+  it('tries a send once: a send that timed out is for the send activity to look for and retry', async () => {
+    await connect();
+    client = makeClient(300, { maxAttempts: 4, logger });
+    await client.getSessionStatus(SESSION);
+    sim.state.setFaults({ hangRate: 1 });
+    const error = await client.sendText(SESSION, { to: PATIENT, text: 'oi' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WppTransientError);
+    expect(hits(`POST /api/${SESSION}/send-message`)).toBe(1);
+    expect(logged).toEqual([expect.objectContaining({ event: 2001, operation: 'send-message', attempts: 1 })]);
+  });
+
+  it('does not repeat a close-session the server refuses while the session starts, and keeps its answer', async () => {
+    client = makeClient(10_000, { maxAttempts: 4, logger });
+    await client.startSession(SESSION, { webhookUrl: receiver.url });
+    const error = await client.closeSession(SESSION).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WppOperationFailedError);
+    expect(error).toMatchObject({
+      status: 500,
+      bodyExcerpt: expect.stringContaining('Error closing session') as string,
+    });
+    expect(hits(`POST /api/${SESSION}/close-session`)).toBe(1);
+    expect(logged).toEqual([
+      expect.objectContaining({
+        event: 2001,
+        operation: 'close-session',
+        attempts: 1,
+        answer: expect.stringContaining('"message":"Error closing session"') as string,
+      }),
+    ]);
+  });
+});
+
+describe('reads for catch-up and @lid senders', () => {
+  it('asks list-chats for person chats only (onlyUsers), leaving groups out on the server', async () => {
+    await connect();
+    sim.state.inject({ session: SESSION, from: PATIENT, text: 'oi' });
+    sim.state.inject({ session: SESSION, from: '5511999990002', group: '120363000000000001', text: 'grupo' });
+    expect((await client.listChats(SESSION)).map((c) => c.id).sort()).toEqual(
+      [`${PATIENT}@c.us`, '120363000000000001@g.us'].sort(),
+    );
+    expect((await client.listChats(SESSION, { onlyUsers: true })).map((c) => c.id)).toEqual([`${PATIENT}@c.us`]);
+  });
+
+  it('maps an @lid id to the digits of its phone number through contact/pn-lid, or null when WhatsApp does not tell', async () => {
+    await connect();
+    sim.state.inject({ session: SESSION, from: '123456789012345@lid', phone: '5511999990003', text: 'oi' });
+    expect(await client.getPhoneForLid(SESSION, '123456789012345@lid')).toBe('5511999990003');
+    expect(await client.getPhoneForLid(SESSION, '999999999999999@lid')).toBeNull();
+    expect(requests).toContain(`GET /api/${SESSION}/contact/pn-lid/123456789012345%40lid`);
+    sim.state.crash(SESSION);
+    await expect(client.getPhoneForLid(SESSION, '123456789012345@lid')).rejects.toBeInstanceOf(
+      WppSessionUnavailableError,
+    );
   });
 });

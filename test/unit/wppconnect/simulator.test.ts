@@ -104,13 +104,16 @@ describe('auth', () => {
 
   it('lists stored sessions and starts them all even when start-all is given a wrong secret', async () => {
     await call('POST', api('start-session'), { body: { webhook: receiver.url } });
-    await call('POST', api('close-session'), { body: {} }).catch(() => undefined);
+    await waitFor(() => sim.state.session(SESSION).status === 'QRCODE');
+    // The phone unlinks: the record is forgotten, the stored config stays.
+    expect(sim.state.unlink(SESSION)).toBe(true);
     const list = await call('GET', `/api/${SECRET}/show-all-sessions`, { auth: null });
     expect(list.json).toEqual({ response: [SESSION] });
     const wrongList = await call('GET', `/api/nope/show-all-sessions`, { auth: null });
     expect([wrongList.status, wrongList.json]).toEqual([400, sample('show-all-sessions-wrong-secret.json')]);
+    const wrongStart = await call('POST', `/api/nope/start-all`, { auth: null });
+    expect([wrongStart.status, wrongStart.json]).toEqual([400, sample('start-all-wrong-secret.json')]);
     await waitFor(() => sim.state.session(SESSION).status === 'QRCODE');
-    expect((await call('POST', api('close-session'), { body: {} })).status).toBe(500);
   });
 });
 
@@ -367,5 +370,169 @@ describe('control routes', () => {
     expect(state.sessions).toEqual([expect.objectContaining({ name: SESSION, status: 'CONNECTED' })]);
     expect((await call('POST', '/__sim/reset', { auth: null, body: {} })).json).toEqual({ ok: true });
     expect((await call('GET', '/__sim/sent', { auth: null })).json).toEqual([]);
+  });
+});
+
+describe('sessions stuck between states', () => {
+  const state = async () =>
+    ((await call('GET', '/__sim/state', { auth: null })).json as { sessions: Record<string, unknown>[] }).sessions[0];
+  const control = (path: string, body: unknown = {}) => call('POST', `/__sim/${path}`, { auth: null, body });
+
+  it('resets the record on a close during the QR phase (500) and leaves the old browser holding the profile', async () => {
+    await call('POST', api('start-session'), { body: { webhook: receiver.url } });
+    await waitFor(() => sim.state.session(SESSION).status === 'QRCODE');
+    const closed = await call('POST', api('close-session'), { body: {} });
+    expect([closed.status, closed.json]).toEqual([500, sample('close-session-error.json')]);
+    // The record is gone (status-session says CLOSED) but the first Chromium runs on.
+    expect((await call('GET', api('status-session'))).json).toEqual(sample('status-session-closed.json'));
+    expect(await state()).toMatchObject({ record: 'reset', browser: null, profileHeldBy: 'orphan' });
+
+    // start-session answers 200 and launches nothing: "The browser is already running".
+    const started = await call('POST', api('start-session'), { body: { webhook: receiver.url } });
+    expect([started.status, started.json]).toEqual([200, sample('status-session-closed.json')]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await call('GET', api('status-session'))).json).toMatchObject({ status: 'INITIALIZING', qrcode: null });
+    expect(await state()).toMatchObject({ record: 'live', status: 'INITIALIZING', browser: null });
+    expect((await call('GET', api('check-connection-session'))).json).toEqual(
+      sample('check-connection-disconnected.json'),
+    );
+    // A later start changes nothing: the ghost is INITIALIZING, and start-session ignores running sessions.
+    const again = await call('POST', api('start-session'), { body: {} });
+    expect(again.json).toMatchObject({ status: 'INITIALIZING' });
+  });
+
+  it('frees the profile when the orphan auto-closes after its QR timeout: close + start then works', async () => {
+    await sim.close();
+    sim = await createSimulator({ timing: { ...FAST_TIMING, qrTimeoutMs: 1500, qrRotateMs: 10_000 } });
+    token = ((await call('POST', `/api/${SESSION}/${SECRET}/generate-token`, { auth: null })).json as { token: string })
+      .token;
+    await call('POST', api('start-session'), { body: { webhook: receiver.url } });
+    await waitFor(() => sim.state.session(SESSION).status === 'QRCODE');
+    expect((await call('POST', api('close-session'), { body: {} })).status).toBe(500);
+    await call('POST', api('start-session'), { body: {} });
+    // The orphan's auto-close is still posted, named, as the old client's events.
+    await waitFor(() => hooks('status-find').some((h) => h.status === 'qrReadError'));
+    expect(hooks('status-find').filter((h) => h.status === 'browserClose')).toEqual([
+      { event: 'status-find', session: SESSION, status: 'browserClose' },
+    ]);
+    expect(await state()).toMatchObject({ status: 'INITIALIZING', browser: null, profileHeldBy: null });
+    // The ghost only goes with a close (500 again, record reset); the next start launches a browser.
+    expect((await call('POST', api('close-session'), { body: {} })).status).toBe(500);
+    await call('POST', api('start-session'), { body: {} });
+    await waitFor(() => sim.state.session(SESSION).status === 'QRCODE');
+    expect(await state()).toMatchObject({ status: 'QRCODE', browser: 'qr', profileHeldBy: 'record' });
+  });
+
+  it('lets a scan of the orphan log in and take the record over, as the server stores the client at login', async () => {
+    await call('POST', api('start-session'), { body: { webhook: receiver.url } });
+    await waitFor(() => sim.state.session(SESSION).status === 'QRCODE');
+    expect((await call('POST', api('close-session'), { body: {} })).status).toBe(500);
+    expect((await control('scan', { session: SESSION })).status).toBe(200);
+    await waitFor(() => sim.state.session(SESSION).client);
+    expect((await call('GET', api('status-session'))).json).toMatchObject({ status: 'CONNECTED' });
+    expect(await state()).toMatchObject({ record: 'live', browser: 'connected', profileHeldBy: 'record' });
+  });
+
+  it('keeps a browser INITIALIZING forever while WhatsApp Web is unreachable, until the server restarts', async () => {
+    expect((await control('faults', { whatsappWebUnreachable: true })).status).toBe(200);
+    await call('POST', api('start-session'), { body: { webhook: receiver.url } });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await state()).toMatchObject({ status: 'INITIALIZING', browser: 'loading', profileHeldBy: 'record' });
+    expect(hooks('status-find')).toEqual([]);
+    expect((await call('POST', api('close-session'), { body: {} })).status).toBe(500);
+    await call('POST', api('start-session'), { body: {} });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await state()).toMatchObject({ status: 'INITIALIZING', browser: null, profileHeldBy: 'orphan' });
+
+    // The network is fixed and the server process restarted: start-all brings the stored session back.
+    await control('faults', { whatsappWebUnreachable: false });
+    expect((await control('restart-server')).json).toEqual({ ok: true });
+    expect(await state()).toMatchObject({ record: 'none', browser: null, profileHeldBy: null });
+    await waitFor(() => sim.state.session(SESSION).status === 'QRCODE');
+    expect(await state()).toMatchObject({ record: 'live', browser: 'qr', profileHeldBy: 'record' });
+    // Tokens survive a restart (they are bcrypt hashes of the secret).
+    expect((await call('GET', api('status-session'))).status).toBe(200);
+  });
+
+  it('leaves a ghost INITIALIZING when Chromium cannot be launched, holding no profile', async () => {
+    await control('faults', { browserLaunchFails: true });
+    const started = await call('POST', api('start-session'), { body: { webhook: receiver.url } });
+    expect([started.status, started.json]).toEqual([200, sample('status-session-closed.json')]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await state()).toMatchObject({ status: 'INITIALIZING', browser: null, profileHeldBy: null });
+    expect(hooks('status-find')).toEqual([]);
+    expect((await call('POST', api('close-session'), { body: {} })).status).toBe(500);
+    await control('faults', { browserLaunchFails: false });
+    await call('POST', api('start-session'), { body: {} });
+    await waitFor(() => sim.state.session(SESSION).status === 'QRCODE');
+  });
+});
+
+describe('messages typed on the linked phone, and @lid senders', () => {
+  beforeEach(async () => {
+    await connectSession();
+  });
+
+  it('stores a phone-typed message as fromMe and posts onselfmessage only when the server has it enabled', async () => {
+    const off = await call('POST', '/__sim/phone-message', {
+      auth: null,
+      body: { session: SESSION, to: PATIENT, text: 'Aqui é a Ana' },
+    });
+    expect([off.status, off.json]).toEqual([
+      201,
+      {
+        id: expect.stringMatching(/^true_5511999990001@c\.us_3A/) as string,
+        chatId: `${PATIENT}@c.us`,
+        webhook: 'disabled',
+      },
+    ]);
+    const config = await call('POST', '/__sim/config', { auth: null, body: { onSelfMessage: true } });
+    expect(config.json).toEqual({ onSelfMessage: true });
+    const on = await call('POST', '/__sim/phone-message', {
+      auth: null,
+      body: { session: SESSION, to: PATIENT, text: 'Já já' },
+    });
+    expect(on.json).toMatchObject({ webhook: 'posted' });
+    await waitFor(() => hooks('onselfmessage').length === 1);
+    const hook = hooks('onselfmessage')[0] ?? {};
+    expect(hook).toMatchObject({
+      event: 'onselfmessage',
+      session: SESSION,
+      id: (on.json as { id: string }).id,
+      fromMe: true,
+      body: 'Já já',
+      from: '5511999990000@c.us',
+      to: `${PATIENT}@c.us`,
+    });
+    expect(keys(hook).filter((k) => !keys(sample('webhook-onselfmessage.json')).includes(k))).toEqual([]);
+    expect(hooks('onmessage')).toEqual([]);
+    const read = await call('GET', api(`get-messages/${PATIENT}@c.us?count=10`));
+    const messages = (read.json as { response: { id: string; fromMe: boolean; body: string }[] }).response;
+    expect(messages.map((m) => [m.fromMe, m.body])).toEqual([
+      [true, 'Aqui é a Ana'],
+      [true, 'Já já'],
+    ]);
+  });
+
+  it('posts an @lid sender as the server does and maps it to its phone through contact/pn-lid', async () => {
+    const injected = sim.state.inject({
+      session: SESSION,
+      from: '123456789012345',
+      phone: '+55 11 99999-0003',
+      text: 'oi',
+    });
+    expect(injected).toMatchObject({ chatId: '123456789012345@lid', webhook: 'posted' });
+    await waitFor(() => hooks('onmessage').length === 1);
+    expect(hooks('onmessage')[0]).toMatchObject({ from: '123456789012345@lid', chatId: '123456789012345@lid' });
+    const pnLid = await call('GET', api('contact/pn-lid/123456789012345@lid'));
+    expect(pnLid.json).toMatchObject({ phoneNumber: { _serialized: '5511999990003@c.us' } });
+    const unknown = await call('GET', api('contact/pn-lid/999999999999999@lid'));
+    expect([unknown.status, unknown.json]).toEqual([
+      200,
+      expect.objectContaining({
+        lid: expect.objectContaining({ _serialized: '999999999999999@lid' }),
+        phoneNumber: null,
+      }),
+    ]);
   });
 });

@@ -5,7 +5,9 @@
  */
 import { condition, setHandler } from '@temporalio/workflow';
 import {
+  restartSessionUpdate,
   sessionEventSignal,
+  type RestartSessionResult,
   type SessionKeeperInput,
   type SessionKeeperStatus,
   sessionStatusQuery,
@@ -18,10 +20,16 @@ export async function sessionKeeperWorkflow(input: SessionKeeperInput): Promise<
     since: '2026-01-01T00:00:00.000Z',
     restarts: 0,
     qrAvailable: true,
+    stuck: false,
     catchUpStarted: 0,
     continuedAsNew: 0,
   };
   setHandler(sessionStatusQuery, () => status);
+  // What the real keeper answers for a session whose close-session succeeded.
+  setHandler(restartSessionUpdate, (): RestartSessionResult => {
+    status = { ...status, restarts: status.restarts + 1 };
+    return { session: input.session, close: 'closed', start: 'requested', state: status.state };
+  });
   setHandler(sessionEventSignal, (event) => {
     if (event.type === 'restart-requested') status = { ...status, restarts: status.restarts + 1 };
     if (event.type === 'status-find' && event.status === 'inChat') {
