@@ -11,6 +11,8 @@ import { createLogger } from '../observability/logger';
 import { createTemporalClient } from '../temporal/connection';
 import { createPayloadCodec } from '../temporal/data-converter';
 import { createMedicalCore } from '../triage';
+import { createWppConnectClient } from '../wppconnect/client';
+import { createLidResolver } from '../wppconnect/contacts';
 import { createWorkflowIds } from '../contracts/pseudonyms';
 import { createApp } from './app';
 
@@ -32,6 +34,15 @@ async function main(): Promise<void> {
     logger,
   });
   const mediaStore = createMediaStore({ root: config.media.storagePath, maxBytes: config.media.maxBytes });
+  // Only for @lid senders of webhooks (contact/pn-lid): one quick try, so a webhook answer is never held long.
+  const wpp = createWppConnectClient({
+    baseUrl: config.wppconnect.url,
+    secretKey: config.wppconnect.secretKey,
+    timeoutMs: Math.min(config.wppconnect.timeoutMs, 5_000),
+    maxAttempts: 1,
+    logger,
+  });
+  const contacts = createLidResolver({ wpp, deadlineMs: 2_000 });
 
   // Aborted at shutdown: the console's event streams end, so server.close() is not held open by them.
   const shutdownSignal = new AbortController();
@@ -48,6 +59,7 @@ async function main(): Promise<void> {
     ids: createWorkflowIds({ payloadKey: config.temporal.payloadKey }),
     operators: db.operators,
     stopping: shutdownSignal.signal,
+    contacts,
   });
 
   const server: Server = app.listen(config.api.port, () => {

@@ -256,6 +256,7 @@ const envSchema = z.object({
   CONSOLE_SESSION_TTL: duration('12 hours'),
   SESSION_KEEPER_CHECK_SECONDS: int(30, 1, 86_400),
   SESSION_KEEPER_CATCH_UP_SECONDS: int(300, 1, 86_400),
+  SESSION_STUCK_SECONDS: int(180, 10, 86_400),
   WORKER_METRICS_PORT: int(9464, 0, 65535),
   WORKER_MAX_CACHED_WORKFLOWS: int(500, 0),
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(50, 1),
@@ -323,8 +324,11 @@ export interface Config {
   clinicianAlertSecret?: string;
   /** Not in docs/product.md §3: how long an operator stays signed in to the console (CONSOLE_SESSION_TTL). */
   console: { sessionTtlMs: number };
-  /** Not in docs/product.md §3: how often the session keeper checks a healthy session and runs catch-up. */
-  sessionKeeper: { checkMs: number; catchUpMs: number };
+  /**
+   * Not in docs/product.md §3: how often the session keeper checks a healthy session and runs catch-up, and
+   * (docs/product.md §8) how long a session may stay in a non-final state before it acts.
+   */
+  sessionKeeper: { checkMs: number; catchUpMs: number; stuckMs: number };
   /** Not in docs/product.md §3: worker tuning, documented in the README. Metrics port 0 turns the exporter off. */
   worker: { metricsPort: number; maxCachedWorkflows: number; maxConcurrentActivities: number; shutdownGraceMs: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -463,6 +467,7 @@ export function loadConfig(env: RawEnv): Config {
     sessionKeeper: {
       checkMs: e.SESSION_KEEPER_CHECK_SECONDS * 1000,
       catchUpMs: e.SESSION_KEEPER_CATCH_UP_SECONDS * 1000,
+      stuckMs: e.SESSION_STUCK_SECONDS * 1000,
     },
     worker: {
       metricsPort: e.WORKER_METRICS_PORT,

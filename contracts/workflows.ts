@@ -127,6 +127,23 @@ export interface SessionKeeperCarriedState {
   lastDeliveryWatchAt?: string;
   repliesFlagged?: number;
   continuedAsNew: number;
+  /**
+   * Fingerprint of the webhook URL the keeper last applied with start-session (it changes with PUBLIC_URL
+   * or WEBHOOK_TOKEN; the token itself never enters history).
+   */
+  webhookFingerprint?: string;
+  /** The session outlived SESSION_STUCK_SECONDS in a non-final state: what the keeper did about it. */
+  stuck?: StuckSession;
+}
+
+export interface StuckSession {
+  /** The state it is stuck in. */
+  state: KeeperSessionState;
+  /** Recovery attempts (close, wait out the server's auto-close, start) made. */
+  attempts: number;
+  lastAttemptAt?: string;
+  /** The `session-stuck` operator alert was sent (once per episode). */
+  alerted: boolean;
 }
 
 export interface SessionKeeperStatus {
@@ -142,6 +159,32 @@ export interface SessionKeeperStatus {
   lastDeliveryWatchAt?: string;
   repliesFlagged?: number;
   continuedAsNew: number;
+  /**
+   * True once the session stayed in a non-final state past SESSION_STUCK_SECONDS and the keeper's recovery
+   * attempt did not help: an operator must restart the WPPConnect Server (`lastError` says so).
+   */
+  stuck: boolean;
+}
+
+/** What POST /api/sessions/:session/restart did (the keeper's `restartSession` update). */
+export interface RestartSessionResult {
+  session: string;
+  /**
+   * close-session: `closed`; `failed` when the server answered an error (its answer in `closeAnswer`: it
+   * does so for a session still starting, whose browser then runs on); `error` when WPPConnect could not be
+   * reached or refused our token (nothing else was done).
+   */
+  close: 'closed' | 'failed' | 'error';
+  closeAnswer?: string;
+  /**
+   * start-session: `requested`; `scheduled` for `startAfter`, once the server's auto-close has freed the old
+   * browser (starting earlier launches nothing); `failed` (see `error`); `not-attempted` after a close error.
+   */
+  start: 'requested' | 'scheduled' | 'failed' | 'not-attempted';
+  startAfter?: string;
+  error?: string;
+  /** The keeper's state when it answered. */
+  state: KeeperSessionState;
 }
 
 /** A delivery status as the pipeline reports it for an outbound request (GET /api/messages/:requestId). */

@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     baseUrl: config.wppconnect.url,
     secretKey: config.wppconnect.secretKey,
     timeoutMs: config.wppconnect.timeoutMs,
+    maxAttempts: config.wppconnect.maxRetries,
     logger,
   });
   const medicalCore = createMedicalCore({

@@ -34,6 +34,7 @@ function draft4ToDraft7(node: unknown): unknown {
 const SPEC_ROUTES = [
   'post /api/webhook',
   'post /api/webhook/{token}',
+  'post /api/webhook/{session}/{token}',
   'post /api/messages',
   'get /api/messages/{requestId}',
   'get /api/conversations',
