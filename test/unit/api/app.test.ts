@@ -30,7 +30,7 @@ function draft4ToDraft7(node: unknown): unknown {
   return out;
 }
 
-/** Every route of docs/product.md §4, as the OpenAPI document must list it. */
+/** Every route of docs/product.md §4 and the ones added since, as the OpenAPI document must list them. */
 const SPEC_ROUTES = [
   'post /api/webhook',
   'post /api/webhook/{token}',
@@ -40,6 +40,7 @@ const SPEC_ROUTES = [
   'get /api/conversations',
   'get /api/conversations/{chatId}/messages',
   'get /api/conversations/{chatId}/stats',
+  'get /api/conversations/{chatId}/workflows',
   'put /api/conversations/{chatId}/patient',
   'post /api/conversations/{chatId}/handoff',
   'post /api/conversations/{chatId}/resume',
