@@ -19,7 +19,7 @@
 import { performance } from 'node:perf_hooks';
 import { detect } from '../triage/detect/detector';
 import { detectLanguage } from '../triage/language';
-import { loadModel, scoreDetection } from '../triage/model/model';
+import { loadModel, scoreDetection, wordCount } from '../triage/model/model';
 import { loadRulebook } from '../triage/rules/rulebook';
 import { createRulesProvider } from '../triage/rules/provider';
 import { createSafetyLayer } from '../triage/safety';
@@ -68,7 +68,7 @@ function explain(text: string): void {
   console.log(`signals: ${detection.signals.map((f) => f.id).join(', ') || '-'}`);
   const verdict = scoreDetection(detection, model);
   console.log(
-    `model: ${model ? `score ${verdict.score.toFixed(3)} (emergency >= ${model.threshold.toFixed(3)} with a warning sign, >= ${model.strongThreshold.toFixed(3)} alone; unsure >= ${model.unsureThreshold.toFixed(3)}) -> ${verdict.emergency ? 'EMERGENCY' : verdict.unsure ? 'unsure' : 'no'}` : 'no weights'}`,
+    `model: ${model ? `score ${verdict.score.toFixed(3)} (emergency >= ${model.threshold.toFixed(3)} with a warning sign in ${model.minWords}+ words, >= ${model.strongThreshold.toFixed(3)} alone; unsure >= ${model.unsureThreshold.toFixed(3)}; ${wordCount(detection.canonical)} words) -> ${verdict.emergency ? 'EMERGENCY' : verdict.unsure ? 'unsure' : 'no'}` : 'no weights'}`,
   );
 }
 

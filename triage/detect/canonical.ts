@@ -4,7 +4,8 @@ import { normalise } from '../text';
  * Canonical text for detection: what patients write on WhatsApp, brought to the words the lexicons know.
  *
  * 1. `normalise` (lower case, accents stripped, one space between words);
- * 2. emoji that carry meaning become words (🩸 → blood, 💊 → pills), the rest are dropped;
+ * 2. emoji that carry meaning become words (🩸 → blood, 💊 → pills), the rest are dropped; written laughter
+ *    ("kkkk", "jajaja", "rsrs") becomes "haha";
  * 3. letters repeated three or more times are collapsed ("socorrooo" → "socorro", "bleeeding" → "bleeding");
  * 4. texting abbreviations are expanded (vc, q, pq, tb, xq, tmb, u, ur, rn, hj, mt, cant, dont, ...);
  * 5. longer words that are not known are corrected to the nearest word of the lexicon's `spelling` list
@@ -247,6 +248,10 @@ export function replaceEmoji(text: string): string {
   return out.replace(EMOJI_ANY, ' ');
 }
 
+/** Written laughter ("kkkk", "hahaha", "jajaja", "rsrs", "lool"): one word, before "kkk" collapses to "k" (que). */
+const LAUGHTER =
+  /^(?:k{2,}|(?:ha){2,}h?|(?:ah){2,}|(?:ja){2,}j?|(?:je){2,}|(?:he){2,}|(?:hi){2,}|(?:rs){2,}|(?:hue){2,}|lo+l|lmf?a+o+)$/;
+
 /** Canonical form of a message for the detectors (see the module comment). */
 export function canonicalise(text: string, speller?: Speller): string {
   let lowered = replaceEmoji(text.toLowerCase());
@@ -254,6 +259,7 @@ export function canonicalise(text: string, speller?: Speller): string {
   const base = normalise(lowered);
   const isKnown = (w: string) => speller?.isKnown(w) ?? false;
   return base.replace(/[a-z][a-z0-9']*/g, (raw) => {
+    if (LAUGHTER.test(raw)) return 'haha';
     const word = collapseRepeats(raw, isKnown);
     const expanded = ABBREVIATIONS[word];
     if (expanded !== undefined) return expanded;

@@ -11,6 +11,7 @@ import {
   clauseSpans,
   continuesAfter,
   hasPast,
+  hasPastVerb,
   hasPresent,
   negatedBefore,
   sentenceSpans,
@@ -84,6 +85,7 @@ export const NUMERIC_CONCEPTS = [
   'count_large',
   'glucose_low',
   'glucose_high',
+  'glucose_normal',
   'preg_weeks_early',
   'preg_weeks_late',
   'preg_weeks',
@@ -91,6 +93,7 @@ export const NUMERIC_CONCEPTS = [
 
 /** Numeric concepts that state a fact (an age), never a symptom in the past. */
 const FACT_CONCEPTS = [
+  'preg_test_positive',
   'age_under_3m',
   'age_under_6m',
   'age_infant',
@@ -363,7 +366,8 @@ function analyse(text: string, lang: Language, lexicon: Lexicon, withMentions: b
   for (const m of scopeMentions) {
     if (m.concept !== 'resolved') continue;
     const clauseStart = wordAt(starts, sentenceSpans(text).find((s) => inSpan(m, s))?.start ?? 0);
-    if (negatedBefore(words, m.first, clauseStart, lang, isCovered)) continue;
+    // "não passa", "won't go away": the negation belongs to the resolution, whatever else it is part of.
+    if (negatedBefore(words, m.first, clauseStart, lang, () => false)) continue;
     if (continuesAfter(text.slice(m.index + m.length))) continue;
     // "it stopped but now he's floppy and not responding": warning signs after it mean it is not over.
     if (located.some((o) => o.index > m.index && ALARM_AFTER_RESOLVED.includes(o.concept))) continue;
@@ -373,13 +377,21 @@ function analyse(text: string, lang: Language, lexicon: Lexicon, withMentions: b
   const clauses: ClauseScope[] = [];
   for (const sentence of sentenceSpans(text)) {
     const part = text.slice(sentence.start, sentence.end);
-    const sentencePast = hasPast(part);
     const sentencePresent = hasPresent(part);
     const question = part.trimEnd().endsWith('?');
     const general = scopeMentions.some((s) => s.concept === 'question_general' && inSpan(s, sentence));
-    for (const clause of clauseSpans(text, sentence)) {
+    const spans = clauseSpans(text, sentence);
+    const pastAt = spans.map((clause) => hasPast(text.slice(clause.start, clause.end)));
+    // A time in the past reaches the clauses after it ("in 2019 I had chest pain, sweating, ..."), and
+    // those before it only when its own clause tells no event of its own ("chest pain and sweating, 3
+    // years ago"): in "chest burning into my jaw, sweating, had a stent 2 years ago" only the stent is past.
+    const pastReaches = spans.map((_, i) =>
+      pastAt.some((past, j) => past && (j < i || !hasPastVerb(text.slice(spans[j]!.start, spans[j]!.end)) || j === i)),
+    );
+    spans.forEach((clause, i) => {
       const clauseText = text.slice(clause.start, clause.end);
       const clausePresent = hasPresent(clauseText);
+      const sentencePast = pastReaches[i]!;
       let scope: Scope = 'current';
       if (general) {
         scope = 'hypothetical';
@@ -393,7 +405,7 @@ function analyse(text: string, lang: Language, lexicon: Lexicon, withMentions: b
         scope = 'resolved';
       }
       clauses.push({ ...clause, scope });
-    }
+    });
   }
   return { words, starts, located, clauses, isCovered };
 }
@@ -401,6 +413,11 @@ function analyse(text: string, lang: Language, lexicon: Lexicon, withMentions: b
 /** Clause scopes of a canonical text: what the rules-file engine uses to tell now from then. */
 export function clauseScopes(text: string, lang: Language, lexicon: Lexicon = loadLexicon()): ClauseScope[] {
   return analyse(text, lang, lexicon, false).clauses;
+}
+
+/** "seizure free for 3 years", "pain-free", "symptom free": the word after the mention negates it. */
+function freeAfter(words: string[], last: number): boolean {
+  return words[last + 1] === 'free';
 }
 
 /** Mentions of one segment, with scopes. */
@@ -418,8 +435,9 @@ function segmentMentions(
     const clause = spanOf(clauses, m.index) as ClauseScope;
     // An age or weeks of pregnancy is a fact about the person, whatever the tense of the clause.
     let scope: Scope = FACT_CONCEPTS.includes(m.concept) ? 'current' : clause.scope;
-    if (negatedBefore(words, m.first, wordAt(starts, clause.start), lang, isCovered)) scope = 'negated';
-    else if (
+    if (negatedBefore(words, m.first, wordAt(starts, clause.start), lang, isCovered) || freeAfter(words, m.last)) {
+      scope = 'negated';
+    } else if (
       scope === 'current' &&
       HEDGED.includes(m.concept) &&
       hedges.some((h) => h.first < m.first && m.first - h.last <= 2)
@@ -510,14 +528,17 @@ export function detect(segments: DetectSegment[], lexicon: Lexicon = loadLexicon
   };
   const current = positionsOf(['current']);
   let withResolved: Positions | undefined;
-  const holdsBlock = (block: Block) =>
-    holds(block, block.resolved ? (withResolved ??= positionsOf(['current', 'resolved'])) : current, 25);
+  const currentOrResolved = () => (withResolved ??= positionsOf(['current', 'resolved']));
+  const holdsBlock = (block: Block) => holds(block, block.resolved ? currentOrResolved() : current, 25);
+  // A warning sign of an episode the patient says is over still asks the deciding question ("it passes
+  // in ten minutes" is not proof enough to answer info or self-care).
+  const holdsSignal = (block: Block) => holds(block, currentOrResolved(), 25);
   const flags: RedFlagHit[] = [];
   const signals: RedFlagHit[] = [];
   for (const def of lexicon.redflags) {
     const hit = { id: def.id, category: def.category, ...(def.rule ? { rule: def.rule } : {}) };
     if (def.when.some(holdsBlock)) flags.push(hit);
-    else if (def.signals.some(holdsBlock)) signals.push(hit);
+    else if (def.signals.some(holdsSignal)) signals.push(hit);
   }
   return { flags, signals, mentions, canonical, clauses };
 }

@@ -246,7 +246,7 @@ function counts(text: string, out: NumericMention[]): void {
 const SUGAR_NEAR =
   /\b(?:sugar|glucose|bg|bgl|reading|meter|glicose|glicemia|acucar|hgt|dextro|dx|azucar|glucosa|glucemia|mg dl|mgdl|mmol)\b/;
 
-/** Blood sugar readings: low (< 60 mg/dL or < 3.3 mmol/L) and very high (>= 400 mg/dL or >= 22 mmol/L). */
+/** Blood sugar readings: low (< 60 mg/dL or < 3.3 mmol/L), very high (>= 400 mg/dL or >= 22 mmol/L) and usual (4–15 mmol/L). */
 function sugars(text: string, out: NumericMention[]): void {
   for (const match of text.matchAll(/(?<![\d.,])(\d{1,3}(?:[.,]\d)?)(?![\d])/g)) {
     const at = match.index ?? 0;
@@ -260,6 +260,10 @@ function sugars(text: string, out: NumericMention[]): void {
     }
     if ((mmol && value >= 22 && value < 60) || (!mmol && value >= 400 && value < 1500)) {
       out.push({ concept: 'glucose_high', index: at, length: match[0].length, value: mgdl });
+    }
+    // A reading in the usual range (4–15 mmol/L, 72–270 mg/dL): sweaty or shaky is then not a hypo.
+    if ((mmol && value >= 4 && value <= 15) || (!mmol && value >= 72 && value <= 270)) {
+      out.push({ concept: 'glucose_normal', index: at, length: match[0].length, value: mgdl });
     }
   }
 }

@@ -41,9 +41,17 @@ const PSEUDO_AFTER = new Set(
 const NEGATION_REACH = 5;
 
 /** A word that negates, and the words after it (to tell "can't stop" and "não sei" apart). */
-export function isNegationCue(word: string, next: string | undefined, lang: Language): boolean {
+/** After Spanish "no se", what makes it "no sé" (I don't know) rather than "no se desmayó" (did not faint). */
+const KNOW_AFTER = new Set(
+  'si que como cuanto cuantos cuantas cuantas donde cuando por porque nada lo la bien exactamente quien cual qual'.split(
+    ' ',
+  ),
+);
+
+export function isNegationCue(word: string, next: string | undefined, lang: Language, afterNext?: string): boolean {
   if (!NEGATIONS.has(word)) return false;
   if (word === 'no' && lang === 'pt') return false;
+  if (next === 'se' && word === 'no') return !(afterNext === undefined || KNOW_AFTER.has(afterNext));
   return !(next !== undefined && PSEUDO_AFTER.has(next));
 }
 
@@ -65,7 +73,7 @@ export function negatedBefore(
     // "não é dor no peito", "no es dolor": Portuguese "é" loses its accent and looks like "e" (and).
     if (BREAKERS.has(word) && !(word === 'e' && ['nao', 'no'].includes(words[i - 1] ?? ''))) return false;
     if (covered(i)) continue;
-    if (isNegationCue(word, words[i + 1], lang)) return true;
+    if (isNegationCue(word, words[i + 1], lang, words[i + 2])) return true;
   }
   return false;
 }
@@ -132,6 +140,11 @@ const ONGOING =
 const PAST_VERB =
   /\b(?:tive|teve|tivemos|tiveram|foi|fui|fiz|fez|sofri|sofreu|morreu|faleceu|tuve|tuvo|tuvimos|fue|hice|hizo|sufri|sufrio|murio|fallecio|had|was|were|did|died)\b/;
 
+/** A verb in a past tense: a clause that has one tells its own event. */
+export function hasPastVerb(text: string): boolean {
+  return PAST_VERB.test(text);
+}
+
 export function hasPast(text: string): boolean {
   if (!PAST.test(text)) return false;
   return !(ONGOING.test(text) && !PAST_VERB.test(text));
@@ -145,8 +158,15 @@ export function hasPresent(text: string): boolean {
 const STILL =
   /\b(?:still|keeps|keep|worse|getting|not (?:better|fine|ok|okay)|ainda|continu\w*|piorou|piorando|pior|todavia|sigue|segue|peor|empeor\w*)\b/;
 
+/**
+ * "still" in a question about what to do ("should he still be checked?", "is it still ok to fly?",
+ * "ainda precisa ir ao médico?", "¿todavía hay que llevarlo?") says nothing about the episode going on.
+ */
+const STILL_IN_QUESTION =
+  /\b(?:(?:should|do|does|can|could|would|will|must|need|is it|am i|are we) (?:\w+ )?still|still (?:be|get|go|need|needs|see|worth|ok|okay|safe|fine to|a good idea|have to|take|bring|book))\b|\bainda (?:precisa|preciso|devo|deve|vale|e bom|tenho que|tem que)\b|\btodavia (?:hay que|tengo que|tiene que|debo|debe|necesita|necesito|conviene|vale)\b/g;
+
 export function continuesAfter(text: string): boolean {
-  return STILL.test(text);
+  return STILL.test(text.replace(STILL_IN_QUESTION, ' '));
 }
 
 export interface Span {
@@ -166,7 +186,7 @@ export function sentenceSpans(text: string): Span[] {
 }
 
 const CLAUSE_BREAK =
-  /,(?!\d)|\b(?:but|however|though|although|mas|porem|entretanto|pero|sin embargo|aunque)\b|\b(?:and|e|y) (?:now|agora|ahora|today|hoje|hoy|then|depois|luego|despues)\b/g;
+  /,(?!\d)|\b(?:but|however|though|although|mas|porem|entretanto|pero|sin embargo|aunque)\b|\b(?:and|e|y) (?:now|agora|ahora|today|hoje|hoy|then|depois|luego|despues|still|ainda|todavia|again|de novo|otra vez)\b/g;
 
 /** Clause spans inside one sentence span. */
 export function clauseSpans(text: string, sentence: Span): Span[] {

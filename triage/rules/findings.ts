@@ -76,7 +76,10 @@ export function extractFindings(segments: Segment[], rulebook: Rulebook, detecti
       const current = inScope && !isNotCurrent(clause);
       for (const hit of rulebook.scanner.scan(clause)) {
         const before = tokens(clause.slice(0, hit.index));
-        const mention: Mention = isNegated(before, segment.lang) ? 'negated' : current ? 'present' : 'notCurrent';
+        // "seizure free for 3 years", "pain free": the word after the mention negates it.
+        const free = /^ free\b/.test(clause.slice(hit.index + hit.length));
+        const mention: Mention =
+          free || isNegated(before, segment.lang) ? 'negated' : current ? 'present' : 'notCurrent';
         const seen = mentions.get(hit.concept) ?? new Set<Mention>();
         seen.add(question && mention === 'present' ? 'questioned' : mention);
         mentions.set(hit.concept, seen);

@@ -117,6 +117,64 @@ describe('detector v2: resolved episodes and figures of speech', () => {
   });
 });
 
+describe('detector v2: scope in round 2 (what counts as now)', () => {
+  it.each<[string, string]>([
+    [
+      'Hi, I have epilepsy, been seizure free for 3 years, can I get a repeat prescription?',
+      'a "free" after the mention',
+    ],
+    ['no se desmayó ni vomitó, solo se golpeó la rodilla', 'Spanish "no se" before a verb (not "no sé")'],
+    ['vou me matar de tanto estudar essa semana kkk', 'written laughter and a figure of speech'],
+    ['my phone is having a seizure, keeps restarting', 'a machine having a seizure'],
+    [
+      'yesterday my son (7) choked on a grape, it came out straight away. he has been totally normal since. should he still be checked?',
+      '"still" in a question about what to do',
+    ],
+    [
+      'mum had sepsis two years ago and still gets tired, is that normal after?',
+      'a past event "and still" a present one',
+    ],
+    [
+      'whenever I get anxious my chest gets tight and my heart races, it calms down after a few minutes of breathing',
+      'an episode that passes by itself',
+    ],
+    ['felt a bit shaky before lunch, sugar was 4.2, had a biscuit', 'a sugar reading in the usual range'],
+    ["my baby isn't breathing fast and feeds fine, just a blocked nose", '"isn\'t breathing fast"'],
+  ])('does not raise an emergency for "%s" (%s)', async (text) => {
+    const result = await assess(text);
+    expect(result.triageLevel).not.toBe('emergency');
+    expect(result.redFlags).toEqual([]);
+  });
+
+  it.each<[string, string[]]>([
+    [
+      'hey is it normal for ur testicle to suddenly hurt really bad?? started an hour ago outta nowhere and the left one looks higher',
+      ['testicular-torsion'],
+    ],
+    [
+      'chest burning going up into my throat and jaw, sweating and nauseous, had a stent 2 years ago',
+      ['chest-pain-warning'],
+    ],
+    [
+      'positive test last week, now sharp pain on my left side low down and my shoulder tip hurts',
+      ['pregnancy-bleeding'],
+    ],
+    ["dad's heart was racing and he went down in the kitchen, came round after a few secs", ['chest-pain-warning']],
+  ])('raises "%s" as %j', async (text, flags) => {
+    const result = await assess(text);
+    expect(result.triageLevel).toBe('emergency');
+    expect(result.redFlags).toEqual(flags);
+  });
+
+  it('asks the deciding question for a warning sign of an episode that is over', async () => {
+    const result = await assess('had some chest pain this morning, it passes after a few minutes');
+    expect(result.triageLevel).toBe('urgent');
+    expect(result.followUpQuestions).toEqual([
+      'Does the pain spread to your arm, jaw or back, or are you sweating, short of breath or feeling faint?',
+    ]);
+  });
+});
+
 describe('detector v2: concepts combined by proximity', () => {
   it.each<[string, string[]]>([
     ['my friend took like 30 paracetamol an hour ago', ['poisoning-overdose']],
@@ -134,6 +192,20 @@ describe('detector v2: concepts combined by proximity', () => {
     ['my diabetic dad is sweaty, shaky and confused, sugar is 2.1', ['hypoglycaemia']],
     ['my 14 yo son woke up with terrible pain in his testicle and is vomiting', ['testicular-torsion']],
     ['mi hijo se quedó duro y empezó a temblar todo', ['seizure']],
+    [
+      'my sister is having jerks one after another and is not coming to her senses in between',
+      ['seizure', 'loss-of-consciousness'],
+    ],
+    ['my son is 16, his body is shaking and it has been 6 minutes', ['seizure']],
+    ['asthma really bad, used my blue inhaler like 10 times in the last hour', ['breathing-difficulty']],
+    ['I suddenly lost the vision in my left eye, like a curtain, and my left hand feels clumsy', ['stroke-signs']],
+    ['like an elephant sitting on my chest', ['chest-pain-warning']],
+    [
+      'really bad indigestion for an hour, gaviscon did nothing, now clammy and a bit short of breath',
+      ['chest-pain-warning', 'breathing-difficulty'],
+    ],
+    ['crushing ache between my shoulder blades and I feel really nauseous', ['chest-pain-warning']],
+    ['ya no aguanto mas, tengo las pastillas aqui conmigo y esta noche lo voy a hacer', ['suicide-self-harm']],
   ])('raises "%s" as %j', async (text, flags) => {
     const result = await assess(text);
     expect(result.triageLevel).toBe('emergency');

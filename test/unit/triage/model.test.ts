@@ -8,8 +8,10 @@ import {
   scoreDetection,
   scoreVector,
   WEIGHTS_PATH,
+  wordCount,
   type WeightsFile,
 } from '../../../triage/model/model';
+import { createRulesProvider } from '../../../triage/rules/provider';
 import { foldOf, seededRandom, train, type Example } from '../../../triage/model/train';
 import { loadManifest, OPEN_ROLES } from '../../../scripts/triage-sets';
 
@@ -68,16 +70,30 @@ describe('statistical detector (hashed n-gram logistic regression)', () => {
     expect(foldOf('x', 5)).toBeLessThan(5);
   });
 
-  it('stores weights as int16 within one quantisation step', () => {
-    const weights = Float64Array.from([0.5, -1.25, 0, 3.1, -3.1]);
+  it('stores the non-zero weights as int8 within half a quantisation step, and decodes them to the same places', () => {
+    const weights = new Float64Array(1 << 18);
+    weights[3] = 0.5;
+    weights[200] = -1.25;
+    weights[70_000] = 3.1;
+    weights[262_143] = -3.1;
+    weights[9] = 0.001; // below half a step: not stored
     const encoded = encodeWeights(weights);
-    const bytes = Buffer.from(encoded.weights, 'base64');
-    const decoded = Array.from({ length: weights.length }, (_, i) => bytes.readInt16LE(i * 2) * encoded.scale);
-    decoded.forEach((w, i) => expect(Math.abs(w - weights[i]!)).toBeLessThanOrEqual(encoded.scale / 2 + 1e-12));
+    expect(Buffer.from(encoded.weights, 'base64')).toHaveLength(4);
+    const model = decodeWeights({
+      ...(JSON.parse(readFileSync(WEIGHTS_PATH, 'utf8')) as WeightsFile),
+      scale: encoded.scale,
+      indices: encoded.indices,
+      weights: encoded.weights,
+    });
+    let worst = 0;
+    weights.forEach((w, i) => (worst = Math.max(worst, Math.abs(model.weights[i]! - w))));
+    expect(worst).toBeLessThanOrEqual(encoded.scale / 2 + 1e-9);
+    expect([model.weights[3], model.weights[200], model.weights[70_000]].map((w) => Math.sign(w!))).toEqual([1, -1, 1]);
+    expect(model.weights[9]).toBe(0);
   });
 
-  it('ships weights under 2 MB, trained only on open sets and never on a fresh or blind batch', () => {
-    expect(statSync(WEIGHTS_PATH).size).toBeLessThan(2 * 1024 * 1024);
+  it('ships weights under 512 kB, trained only on open sets and never on a fresh or blind batch', () => {
+    expect(statSync(WEIGHTS_PATH).size).toBeLessThan(512 * 1024);
     const file = JSON.parse(readFileSync(WEIGHTS_PATH, 'utf8')) as WeightsFile;
     const roles = new Map(loadManifest().map((e) => [e.name, e.role]));
     const trainedOn = file.trainedOn.map((t) => t.set);
@@ -94,6 +110,30 @@ describe('statistical detector (hashed n-gram logistic regression)', () => {
     const fake = { ...model, threshold: 0, strongThreshold: 1.01, unsureThreshold: 0 };
     expect(scoreDetection(quiet, fake).emergency).toBe(false);
     const warned = { ...quiet, signals: [{ id: 'chest-pain-warning', category: 'cardiac' }] };
-    expect(scoreDetection(warned, fake).emergency).toBe(true);
+    expect(scoreDetection(warned, { ...fake, minWords: 1 }).emergency).toBe(true);
+  });
+
+  it('needs to be very sure about a short message: below minWords words a warning sign is not enough', () => {
+    const model = loadModel()!;
+    expect(model.minWords).toBe(10);
+    const fake = { ...model, threshold: 0, strongThreshold: 1.01, unsureThreshold: 0 };
+    const signal = [{ id: 'chest-pain-warning', category: 'cardiac' }];
+    const short = { ...detectionOf('my chest feels tight'), signals: signal };
+    const long = {
+      ...detectionOf('my chest has felt tight since this morning and it is not getting better'),
+      signals: signal,
+    };
+    expect(wordCount(short.canonical)).toBe(4);
+    expect(scoreDetection(short, fake)).toEqual({ score: expect.any(Number), emergency: false, unsure: true });
+    expect(scoreDetection(long, fake).emergency).toBe(true);
+    expect(scoreDetection(short, { ...fake, strongThreshold: 0 }).emergency).toBe(true);
+  });
+
+  it('answers "my chest feels tight" alone with the deciding question, not an emergency', () => {
+    const rules = createRulesProvider();
+    const evaluation = rules.evaluate({ messages: [{ role: 'patient', text: 'my chest feels tight' }] });
+    expect(evaluation.level).toBe('urgent');
+    expect(evaluation.model.emergency).toBe(false);
+    expect(evaluation.redFlags).toEqual([]);
   });
 });
