@@ -127,6 +127,10 @@ describe('detector v2: scope in round 2 (what counts as now)', () => {
     ['vou me matar de tanto estudar essa semana kkk', 'written laughter and a figure of speech'],
     ['my phone is having a seizure, keeps restarting', 'a machine having a seizure'],
     [
+      'this commute is killing me, can I get a sick note for stress?',
+      'a figure of speech (a body part "killing me" is pain)',
+    ],
+    [
       'yesterday my son (7) choked on a grape, it came out straight away. he has been totally normal since. should he still be checked?',
       '"still" in a question about what to do',
     ],
@@ -206,6 +210,12 @@ describe('detector v2: concepts combined by proximity', () => {
     ],
     ['crushing ache between my shoulder blades and I feel really nauseous', ['chest-pain-warning']],
     ['ya no aguanto mas, tengo las pastillas aqui conmigo y esta noche lo voy a hacer', ['suicide-self-harm']],
+    [
+      "we've all got thumping headaches and feel sick, the old gas fire has been on all evening",
+      ['poisoning-overdose'],
+    ],
+    ['cut my hand on the greenhouse glass, soaked 3 towels now and it is still pumping out', ['severe-bleeding']],
+    ['bro my left ball is killing me out of nowhere, worst pain ever and i threw up', ['testicular-torsion']],
   ])('raises "%s" as %j', async (text, flags) => {
     const result = await assess(text);
     expect(result.triageLevel).toBe('emergency');
