@@ -188,6 +188,19 @@ function ages(text: string, out: NumericMention[]): void {
       push(value * unitMonths(unit), at, match[0].length);
     }
   });
+  // "8 weeks, temp 38.1": an age told bare at the start of a sentence, with a temperature right after it
+  // and no word of pregnancy, is the age of the (unnamed) baby.
+  for (const match of text.matchAll(
+    /(?:^|[.,!?;]\s*)(\d{1,2})\s*(days?|dias?|weeks?|wks?|wk|semanas?|months?|mos?|meses|mes)\b/g,
+  )) {
+    const at = (match.index ?? 0) + match[0].indexOf(match[1] ?? '');
+    const after = text.slice(at, at + 60);
+    const window = text.slice(Math.max(0, at - 40), at + 60);
+    if (!/\b(?:temp\w*|fever\w*|febre|fiebre|\d{2}[.,]\d ?(?:°|c\b|f\b)?)/.test(after.slice(match[0].length))) continue;
+    if (PREGNANCY_NEAR.test(window) || DURATION_BEFORE.test(text.slice(0, at))) continue;
+    const unit = match[2] ?? '';
+    push(Number(match[1]) * unitMonths(unit), at, (match.index ?? 0) + match[0].length - at);
+  }
   // A newborn is under three months whatever number follows.
   for (const match of text.matchAll(
     /\b(?:newborn|new born|neonate|recem nascid[oa]|recien nacid[oa]|neonato|neonata)\b/g,

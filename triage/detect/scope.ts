@@ -110,6 +110,8 @@ const PAST = new RegExp(
     '\\bquando (?:eu |ele |ela |meu \\w+ |minha \\w+ )?(?:era|tinha|estava gravida|eramos|fui|morava|tive (?:meu|minha|o|a) (?:primeir|segund|filh))',
     '\\b(?:de crianca|quando crianca|quando (?:era )?(?:bebe|pequenininh[oa]|pequen[oa]|nenem)|de pequenininh[oa]|na infancia|na adolescencia|no passado|antigamente|historico|antecedentes?|aos \\d+ anos)\\b',
     '\\b(?:morreu|faleceu|falecida|falecido) (?:de|por|com|do|da|depois)\\b',
+    // "teve convulsão febril com 1 ano", "tuvo una crisis a los 2 años", "had a fit aged 3"
+    `\\b(?:teve|tive|tinha|fez|tuvo|tuve|tenia|had|was) (?:\\w+ ){0,3}(?:com|con|aged|at age|at) (?:${NUMBER_WORDS}) (?:anos?|anios?|years?|meses|months?)(?: old| de idade| de edad)?\\b`,
     // Spanish
     `\\bhace (?:${NUMBER_WORDS}) (?:anos|anios|meses|mes|semanas)\\b`,
     '\\bhace (?:anos|anios|mucho|mucho tiempo|tiempo|muchos anos)\\b',

@@ -38,6 +38,7 @@ describe('detector v2: past events in English, Portuguese and Spanish', () => {
     ['ano passado tive um derrame', 'info'],
     ['hace 3 años tuve un infarto', 'info'],
     ['tuve un infarto hace 5 años atrás, ahora estoy bien', 'info'],
+    ['meu filho teve convulsão febril com 1 ano, hoje tem 6 e nunca mais teve', 'info'],
     ['el año pasado mi padre tuvo un ictus', 'info'],
   ])('does not raise an alarm for the past event "%s" (answers %s)', async (text, level) => {
     const result = await assess(text);
@@ -216,6 +217,9 @@ describe('detector v2: concepts combined by proximity', () => {
     ],
     ['cut my hand on the greenhouse glass, soaked 3 towels now and it is still pumping out', ['severe-bleeding']],
     ['bro my left ball is killing me out of nowhere, worst pain ever and i threw up', ['testicular-torsion']],
+    ['8 weeks, temp 37.9 and 38.1 twice, bit grizzly', ['infant-fever']],
+    ["80 year old dad fell and hit his head, he's on apixaban and has a big bump", ['head-injury-warning']],
+    ['mi esposo dice que tiene agruras pero esta sudando a mares y palido', ['chest-pain-warning']],
   ])('raises "%s" as %j', async (text, flags) => {
     const result = await assess(text);
     expect(result.triageLevel).toBe('emergency');
