@@ -63,7 +63,15 @@ export default tseslint.config(
   },
   {
     // Adapters and services depend on the contract, never on workflow code.
-    files: ['api/**/*.ts', 'wppconnect/**/*.ts', 'db/**/*.ts', 'triage/**/*.ts', 'media/**/*.ts', 'console/**/*.ts'],
+    files: [
+      'api/**/*.ts',
+      'wppconnect/**/*.ts',
+      'simulator/**/*.ts',
+      'db/**/*.ts',
+      'triage/**/*.ts',
+      'media/**/*.ts',
+      'console/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -10,6 +10,12 @@
  */
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
+import {
+  createSimClient,
+  SimulatorUnavailable,
+  type SentRecordView,
+  type SimClient,
+} from '../simulator/control-client';
 
 const ACK_NAMES: Record<string, string> = {
   '-1': 'failed',
@@ -19,13 +25,6 @@ const ACK_NAMES: Record<string, string> = {
   '3': 'read',
   '4': 'played',
 };
-
-export interface SentMessage {
-  id: string;
-  chatId: string;
-  body: string;
-  ack: number;
-}
 
 export interface PatientOptions {
   simulatorUrl: string;
@@ -38,99 +37,22 @@ export interface PatientOptions {
   pollMs: number;
 }
 
-export class SimulatorUnavailable extends Error {}
-
-export interface InjectResult {
-  id: string;
-  chatId: string;
-  /** `posted`, or why no webhook went out (`not-connected`, `no-webhook-url`). */
-  webhook: string;
-}
-
-/** The shape of the simulator's sent-message records (wppconnect/simulator/engine.ts SentRecord). */
-interface SentRecordJson {
-  messageId: string;
-  chatId: string;
-  type: string;
-  text?: string;
-  caption?: string;
-  filename?: string;
-  ack: number;
-}
-
-/** The simulator's control routes (wppconnect/simulator): inject a patient message, read what was sent. */
-export function createSimulatorControl(baseUrl: string) {
-  const call = async (method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> => {
-    let res: Response;
-    try {
-      res = await fetch(`${baseUrl}${path}`, {
-        method,
-        headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(5000),
-      });
-    } catch (err) {
-      throw new SimulatorUnavailable(
-        `the WPPConnect simulator is not reachable at ${baseUrl} (${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}).\n` +
-          'Start the whole system first with `npm start` (or set SIMULATOR_URL).',
-      );
-    }
-    const text = await res.text();
-    if (res.status === 404 && text.includes('Cannot')) {
-      throw new SimulatorUnavailable(
-        `${baseUrl} answers but has no ${path}: is it the simulator (not a real WPPConnect Server)?`,
-      );
-    }
-    if (!res.ok) throw new Error(`simulator ${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`);
-    return text === '' ? undefined : (JSON.parse(text) as unknown);
-  };
-
-  return {
-    /** POST /__sim/inject: the patient writes; the simulator posts the onmessage webhook. */
-    async inject(session: string, input: { from: string; name: string; text: string }): Promise<InjectResult> {
-      const result = (await call('POST', '/__sim/inject', {
-        session,
-        from: input.from,
-        name: input.name,
-        text: input.text,
-      })) as Partial<InjectResult> | undefined;
-      if (typeof result?.id !== 'string' || typeof result.chatId !== 'string') {
-        throw new Error('the simulator did not return the id of the injected message');
-      }
-      return { id: result.id, chatId: result.chatId, webhook: String(result.webhook ?? '') };
-    },
-    /** GET /__sim/sent: every message the assistant sent through the simulator, with its current ack. */
-    async sent(session: string): Promise<SentMessage[]> {
-      const result = await call('GET', `/__sim/sent?session=${encodeURIComponent(session)}`);
-      if (!Array.isArray(result)) throw new Error('unexpected /__sim/sent answer from the simulator');
-      return (result as SentRecordJson[]).map((m) => ({
-        id: m.messageId,
-        chatId: m.chatId,
-        body: m.text ?? m.caption ?? `(${m.type}${m.filename ? ` ${m.filename}` : ''})`,
-        ack: m.ack,
-      }));
-    },
-  };
-}
-
-export type SimulatorControl = ReturnType<typeof createSimulatorControl>;
-
 /** Sends one patient message and prints the assistant's replies and their statuses until it settles. */
 export async function converse(
-  sim: SimulatorControl,
+  sim: SimClient,
   opts: PatientOptions,
   text: string,
   print: (line: string) => void,
-): Promise<{ replies: SentMessage[] }> {
-  const before = new Set((await sim.sent(opts.session)).map((m) => m.id));
-  const { chatId, webhook } = await sim.inject(opts.session, { from: opts.phone, name: opts.name, text });
+): Promise<{ replies: SentRecordView[] }> {
+  const before = new Set((await sim.sent(opts.session)).map((m) => m.messageId));
+  const { chatId, webhook } = await sim.inject({ session: opts.session, from: opts.phone, name: opts.name, text });
   print(`you: ${text}`);
   if (webhook !== 'posted') {
     // The message is stored on the "phone": the session keeper's catch-up can still find it later.
     print(`  (the simulator did not post a webhook: ${webhook}; is \`npm start\` running with its worker?)`);
   }
 
-  const seen = new Map<string, SentMessage>();
+  const seen = new Map<string, SentRecordView>();
   const deadline = Date.now() + opts.timeoutMs;
   let settleUntil: number | undefined;
   for (;;) {
@@ -139,17 +61,17 @@ export async function converse(
     if (settleUntil === undefined && now >= deadline) break;
     await new Promise((r) => setTimeout(r, opts.pollMs));
     for (const m of await sim.sent(opts.session)) {
-      if (m.chatId !== chatId || before.has(m.id)) continue;
-      const previous = seen.get(m.id);
+      if (m.chatId !== chatId || before.has(m.messageId)) continue;
+      const previous = seen.get(m.messageId);
       if (!previous) {
-        print(`assistant: ${m.body}`);
+        print(`assistant: ${m.text ?? m.caption ?? `(${m.type}${m.filename ? ` ${m.filename}` : ''})`}`);
         print(`  [${ACK_NAMES[String(m.ack)] ?? `ack ${m.ack}`}]`);
         settleUntil = Date.now() + opts.settleMs;
       } else if (previous.ack !== m.ack) {
         print(`  [${ACK_NAMES[String(m.ack)] ?? `ack ${m.ack}`}]`);
         settleUntil = Math.max(settleUntil ?? 0, Date.now() + Math.min(opts.settleMs, 1000));
       }
-      seen.set(m.id, m);
+      seen.set(m.messageId, m);
     }
   }
   return { replies: [...seen.values()] };
@@ -192,7 +114,7 @@ function optionsFrom(argv: string[], env: NodeJS.ProcessEnv): { opts: PatientOpt
   };
 }
 
-async function interactive(sim: SimulatorControl, opts: PatientOptions): Promise<void> {
+async function interactive(sim: SimClient, opts: PatientOptions): Promise<void> {
   process.stdout.write(
     `Chatting as +${opts.phone} with session ${opts.session}. One line per message, Ctrl-D to quit.\n`,
   );
@@ -217,7 +139,7 @@ async function main(): Promise<number> {
     return 64;
   }
   const { opts, text } = parsed;
-  const sim = createSimulatorControl(opts.simulatorUrl);
+  const sim = createSimClient(opts.simulatorUrl, opts.session);
   try {
     if (text === undefined) {
       await interactive(sim, opts);
@@ -234,6 +156,8 @@ async function main(): Promise<number> {
   } catch (err) {
     process.stderr.write(`patient: ${(err as Error).message}\n`);
     return err instanceof SimulatorUnavailable ? 2 : 1;
+  } finally {
+    await sim.close();
   }
 }
 

@@ -391,7 +391,7 @@ async function main(): Promise<void> {
       // The simulator must verify the tokens the worker mints with WPPCONNECT_SECRET_KEY.
       const simulatorEnv = { ...plan.childEnv, SECRET_KEY: config.wppconnect.secretKey };
       const simulatorArgs = ['--port', String(port), '--auto-connect', '--session', session];
-      supervisor.start('simulator', ...tsx('wppconnect/simulator/main.ts', ...simulatorArgs), simulatorEnv);
+      supervisor.start('simulator', ...tsx('simulator/main.ts', ...simulatorArgs), simulatorEnv);
       await waitFor(
         'WPPConnect simulator',
         deadline,

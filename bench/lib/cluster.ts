@@ -13,7 +13,7 @@ import { openDatabase, type Database } from '../../db';
 import type { SessionKeeperTimings } from '../../workflows/session-keeper';
 import { SEARCH_ATTRIBUTE_NAMES, sessionKeeperWorkflowId, SA_WHATSAPP_SESSION } from '../../contracts';
 import { freePorts, killHard, spawnManaged, stopGracefully, waitUntil, type ManagedProcess } from './processes';
-import { createSimClient, type SimClient } from './sim-client';
+import { createSimClient, type SimClient } from '../../simulator/control-client';
 
 const execFileAsync = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..');

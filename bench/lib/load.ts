@@ -5,9 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
-import { serializedMessage } from '../../wppconnect/simulator/payloads';
+import { serializedMessage } from '../../simulator/payloads';
 import type { PlannedMessage } from './patients';
-import type { InjectResultView, SimClient } from './sim-client';
+import type { InjectResultView, SimClient } from '../../simulator/control-client';
 import { sleep } from './processes';
 
 export interface OpenLoopResult {

@@ -5,7 +5,7 @@
  */
 import type { ConversationMessageRecord, IConversationRepository } from '../../db/types';
 import type { Injected } from './load';
-import type { SentRecordView, SimClient } from './sim-client';
+import type { SentRecordView, SimClient } from '../../simulator/control-client';
 
 export interface Reply {
   row: ConversationMessageRecord;

@@ -11,8 +11,8 @@ import { createCatchUpActivities, type CatchUpInput, type CatchUpResult } from '
 import { createSessionGate } from '../../activities/session-gate';
 import { createLidResolver } from '../../wppconnect/contacts';
 import { createWppConnectClient } from '../../wppconnect/client';
-import { createSimulator } from '../../wppconnect/simulator/server';
-import type { SentRecord } from '../../wppconnect/simulator/engine';
+import { createSimulator } from '../../simulator/server';
+import { createSimClient, type SentRecordView } from '../../simulator/control-client';
 import {
   inboundWorkflowId,
   SA_CHAT_ID,
@@ -67,10 +67,14 @@ async function keeperUntil(what: string, done: (s: SessionKeeperStatus) => boole
   throw new Error(`keeper never reached ${what}; last status: ${JSON.stringify(last)}`);
 }
 
-async function sentBySimulator(): Promise<SentRecord[]> {
-  const res = await fetch(`${pipeline.simulator.url}/__sim/sent?session=${SESSION}`);
-  expect(res.status).toBe(200);
-  return (await res.json()) as SentRecord[];
+/** What the simulator was asked to send, read over its control routes as the bench reads it. */
+async function sentBySimulator(): Promise<SentRecordView[]> {
+  const control = createSimClient(pipeline.simulator.url, SESSION);
+  try {
+    return await control.sent(SESSION);
+  } finally {
+    await control.close();
+  }
 }
 
 describe('session keeper catch-up', () => {

@@ -24,7 +24,8 @@ import { openDatabase, type Database } from '../../db';
 import { createMediaStore, type MediaStore } from '../../media/store';
 import { LogEvent } from '../../observability/logger';
 import { createWppConnectClient, webhookUrlFor } from '../../wppconnect/client';
-import { createSimulator, type Simulator, type SimulatorOptions } from '../../wppconnect/simulator/server';
+import { createSimClient, type SimClient, type SimSessionView } from '../../simulator/control-client';
+import { createSimulator, type Simulator, type SimulatorOptions } from '../../simulator/server';
 import type { IWhatsAppService } from '../../wppconnect/types';
 import {
   restartSessionUpdate,
@@ -103,6 +104,8 @@ interface LogLine {
 interface Rig {
   session: string;
   sim: Simulator;
+  /** The simulator's control routes over HTTP (faults, scan, server restart, state). */
+  control: SimClient;
   wpp: IWhatsAppService;
   mediaStore: MediaStore;
   logs: LogLine[];
@@ -135,15 +138,18 @@ async function startRig(simulator: SimulatorOptions = {}): Promise<Rig> {
     logger,
   });
   const mediaStore = createMediaStore({ root: path.join(dir, session), maxBytes: 1_000_000 });
+  const control = createSimClient(sim.url, session);
   return {
     session,
     sim,
+    control,
     wpp,
     mediaStore,
     logs,
     logger,
     clientSecret,
     async close() {
+      await control.close();
       await sim.close();
     },
   };
@@ -223,19 +229,8 @@ async function advanceUntil(
 }
 
 /** The simulator's view of the session: record, status, its browser and who holds the profile. */
-async function simState(rig: Rig): Promise<Record<string, unknown>> {
-  const res = await fetch(`${rig.sim.url}/__sim/state`);
-  const body = (await res.json()) as { sessions: Record<string, unknown>[] };
-  return body.sessions.find((x) => x.name === rig.session) ?? {};
-}
-
-async function control(rig: Rig, action: string, body: object = {}): Promise<void> {
-  const res = await fetch(`${rig.sim.url}/__sim/${action}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(200);
+async function simState(rig: Rig): Promise<SimSessionView | undefined> {
+  return (await rig.control.sessions()).find((x) => x.name === rig.session);
 }
 
 async function waitForAlerts(count: number): Promise<void> {
@@ -366,12 +361,7 @@ describe('sessionKeeperWorkflow', () => {
         expect(alertsReceived).toEqual([{ type: 'session-qr', session: rig.session, at: expect.any(String) }]);
         expect(eventCount(rig, LogEvent.QrCodeAvailable)).toBe(1);
 
-        const scanned = await fetch(`${rig.sim.url}/__sim/scan`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ session: rig.session }),
-        });
-        expect(scanned.status).toBe(200);
+        expect(await rig.control.scan(rig.session)).toBe(true);
 
         const connected = await advanceUntil(handle, 'CONNECTED after the scan', (s) => s.state === 'CONNECTED');
         expect(connected).toMatchObject({ state: 'CONNECTED', qrAvailable: false, restarts: 1 });
@@ -392,12 +382,7 @@ describe('sessionKeeperWorkflow', () => {
         const handle = await startKeeper(rig, taskQueue);
         await advanceUntil(handle, 'CONNECTED', (s) => s.state === 'CONNECTED');
 
-        const changed = await fetch(`${rig.sim.url}/__sim/secret`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ secretKey: 'rotated-secret' }),
-        });
-        expect(changed.status).toBe(200);
+        await rig.control.setSecret('rotated-secret');
         const failed = await advanceUntil(handle, 'AUTH_FAILED', (s) => s.state === 'AUTH_FAILED');
         expect(failed.lastError).toMatch(/secret/i);
         // The session is lost to us (1004), once, however many checks fail; the refused calls are 2001.
@@ -478,7 +463,7 @@ describe('sessionKeeperWorkflow', () => {
             answer: expect.stringMatching(/^500 \{"status":false,"message":"Error closing session"/) as string,
           }),
         ]);
-        for (let i = 0; i < 100 && (await simState(rig)).status !== 'INITIALIZING'; i += 1) await realPause(20);
+        for (let i = 0; i < 100 && (await simState(rig))?.status !== 'INITIALIZING'; i += 1) await realPause(20);
         expect(await simState(rig)).toMatchObject({ status: 'INITIALIZING', browser: null, profileHeldBy: 'orphan' });
 
         // Still INITIALIZING a full deadline later: one alert that says what to do, and the status says it too.
@@ -513,8 +498,8 @@ describe('sessionKeeperWorkflow', () => {
 
         // The operator fixes the network and restarts the WPPConnect Server: it starts the stored session
         // again. Its first webhook ends the back-off at once (no keeper timer needs to fire).
-        await control(rig, 'faults', { whatsappWebUnreachable: false });
-        await control(rig, 'restart-server');
+        await rig.control.setFaults({ whatsappWebUnreachable: false });
+        await rig.control.restartServer();
         for (let i = 0; i < 100 && !rig.sim.state.session(rig.session).client; i += 1) await realPause(20);
         await handle.signal(sessionEventSignal, { type: 'status-find', status: 'isLogged' });
         let healed: SessionKeeperStatus | undefined;
@@ -546,7 +531,7 @@ describe('sessionKeeperWorkflow', () => {
         expect(alertsReceived).toEqual([expect.objectContaining({ type: 'session-stuck', session: rig.session })]);
 
         // Chromium can be launched again (say, the disk had filled up): the attempt 10 minutes on works.
-        await control(rig, 'faults', { browserLaunchFails: false });
+        await rig.control.setFaults({ browserLaunchFails: false });
         const healed = await advanceUntil(handle, 'CONNECTED', (s) => s.state === 'CONNECTED', '1 minute', 15);
         expect(healed).toMatchObject({ state: 'CONNECTED', stuck: false, restarts: 3 });
         expect(healed.lastError).toBeUndefined();
@@ -581,7 +566,7 @@ describe('sessionKeeperWorkflow', () => {
         expect(waiting.lastError).toContain(`waits until ${answer.startAfter ?? ''}`);
         // The first browser still shows its QR, but the server forgot it: it holds the profile until its auto-close.
         expect(await simState(rig)).toMatchObject({ record: 'reset', profileHeldBy: 'orphan' });
-        for (let i = 0; i < 600 && (await simState(rig)).profileHeldBy !== null; i += 1) await realPause(20);
+        for (let i = 0; i < 600 && (await simState(rig))?.profileHeldBy !== null; i += 1) await realPause(20);
 
         // Then the start launches a new browser: a fresh QR, not a ghost INITIALIZING.
         const fresh = await advanceUntil(

@@ -9,7 +9,7 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createSessionGate } from '../../activities/session-gate';
 import { sessionKeeperWorkflowId, sessionStatusQuery, type SessionKeeperStatus } from '../../contracts';
 import { webhookUrlFor } from '../../wppconnect/client';
-import type { WebhookRecord } from '../../wppconnect/simulator/webhooks';
+import { createSimClient, type SimClient } from '../../simulator/control-client';
 import { SESSION, startPipeline, WEBHOOK_TOKEN, type Pipeline } from '../helpers/pipeline';
 import { bundleWorkflows, createTimeSkippingEnv, TEMPORAL_TEST_TIMEOUT_MS } from '../helpers/temporal';
 
@@ -21,6 +21,8 @@ const OTHER_SESSION = 'second-number';
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
 let pipeline: Pipeline;
+/** The simulator's control routes, over HTTP as the bench and npm run patient use them. */
+let sim: SimClient;
 
 const realPause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -36,21 +38,6 @@ async function keeperUntil(what: string, done: (s: SessionKeeperStatus) => boole
   throw new Error(`keeper never reached ${what}; last status: ${JSON.stringify(last)}`);
 }
 
-async function simControl(path: string, body: object): Promise<unknown> {
-  const res = await fetch(`${pipeline.simulator.url}/__sim/${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect([200, 201]).toContain(res.status);
-  return res.json();
-}
-
-async function webhookRecords(event: string): Promise<WebhookRecord[]> {
-  const res = await fetch(`${pipeline.simulator.url}/__sim/webhooks?event=${event}`);
-  return (await res.json()) as WebhookRecord[];
-}
-
 async function answered(messageId: string): Promise<string> {
   return (await pipeline.inboundResult(messageId)).outcome;
 }
@@ -63,6 +50,7 @@ beforeAll(async () => {
     configEnv: { QUIET_WINDOW_MS: '300', WPPCONNECT_SESSION: `${SESSION},${OTHER_SESSION}` },
     sessionGate: createSessionGate({ client: env.client, queryTimeoutMs: 20_000 }),
   });
+  sim = createSimClient(pipeline.simulator.url, SESSION);
   // The app started the keeper from the first status-find webhook. It did not start the session itself,
   // so it closes and starts it once to be sure of the webhook URL, then it is CONNECTED.
   await pipeline.waitFor(
@@ -84,6 +72,7 @@ afterAll(async () => {
     .getHandle(sessionKeeperWorkflowId(SESSION))
     .terminate('test over')
     .catch(() => undefined);
+  await sim?.close();
   await pipeline?.close();
   await env?.teardown();
 });
@@ -93,7 +82,7 @@ describe('events without a session field', () => {
     const session = pipeline.simulator.state.session(SESSION);
     expect(pipeline.simulator.state.webhookUrlOf(session)).toBe(webhookUrlFor(pipeline.apiUrl, SESSION, WEBHOOK_TOKEN));
     // After the keeper's close + start the server's record lost its name: its events carry no `session`.
-    const nameless = (await webhookRecords('status-find')).filter((r) => r.session === undefined);
+    const nameless = (await sim.webhooks({ event: 'status-find' })).filter((r) => r.session === undefined);
     expect(nameless.map((r) => r.body.status)).toEqual(expect.arrayContaining(['isLogged', 'inChat']));
     expect(nameless.map((r) => [r.url, r.outcome])).toEqual(
       nameless.map(() => [webhookUrlFor(pipeline.apiUrl, SESSION, WEBHOOK_TOKEN), 'delivered']),
@@ -140,13 +129,12 @@ describe('replies typed on the clinic phone', () => {
     const first = pipeline.patientSays('5511944440001', 'I have had a mild headache since this morning');
     expect(await answered(first.id)).toBe('replied');
 
-    await simControl('config', { onSelfMessage: true });
+    await sim.configure({ onSelfMessage: true });
     try {
-      const typed = (await simControl('phone-message', {
-        session: SESSION,
+      const typed = await sim.phoneMessage({
         to: '5511944440001',
         text: 'Hello, this is Ana from the clinic: the doctor will call you today.',
-      })) as { id: string; webhook: string };
+      });
       expect(typed.webhook).toBe('posted');
       const row = await pipeline.waitFor(() => pipeline.db.repo.getMessage(SESSION, typed.id), 'the human reply');
       expect(row).toMatchObject({ direction: 'outbound', senderType: 'human', chatId: first.chatId });
@@ -159,18 +147,14 @@ describe('replies typed on the clinic phone', () => {
       expect(await answered(later.id)).toBe('paused');
       expect(pipeline.sentTo(first.chatId)).toHaveLength(1);
     } finally {
-      await simControl('config', { onSelfMessage: false });
+      await sim.configure({ onSelfMessage: false });
     }
   });
 
   it('finds one the server never posted (onselfmessage off) with catch-up, and treats it the same', async () => {
     const first = pipeline.patientSays('5511944440002', 'I have a sore throat since yesterday');
     expect(await answered(first.id)).toBe('replied');
-    const typed = (await simControl('phone-message', {
-      session: SESSION,
-      to: '5511944440002',
-      text: 'Ana here: please come in at 3 pm.',
-    })) as { id: string; webhook: string };
+    const typed = await sim.phoneMessage({ to: '5511944440002', text: 'Ana here: please come in at 3 pm.' });
     expect(typed.webhook).toBe('disabled');
 
     const before = await keeperUntil('CONNECTED', (s) => s.state === 'CONNECTED');

@@ -24,8 +24,8 @@ import { openDatabase, type Database } from '../../../db';
 import { createMediaStore, type MediaStore } from '../../../media/store';
 import { createMedicalCore } from '../../../triage';
 import { createWppConnectClient } from '../../../wppconnect/client';
-import { createSimulator, type Simulator, type SimulatorOptions } from '../../../wppconnect/simulator/server';
-import type { InjectInput } from '../../../wppconnect/simulator/engine';
+import { createSimulator, type Simulator, type SimulatorOptions } from '../../../simulator/server';
+import type { InjectInput } from '../../../simulator/engine';
 import { createWorkers, type PipelineWorkers } from '../../../worker/worker';
 import type { SessionKeeperWorkflowInput } from '../../../workflows/session-keeper';
 

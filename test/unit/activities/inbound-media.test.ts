@@ -18,7 +18,7 @@ import type { InboundMessage } from '../../../contracts';
 import { openDatabase, type Database } from '../../../db';
 import { createMediaStore, type MediaStore } from '../../../media/store';
 import { createWppConnectClient } from '../../../wppconnect/client';
-import { createSimulator, type Simulator } from '../../../wppconnect/simulator/server';
+import { createSimulator, type Simulator } from '../../../simulator/server';
 import { FAST_TIMING, waitFor } from '../wppconnect/support';
 
 jest.setTimeout(30_000);

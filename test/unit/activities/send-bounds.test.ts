@@ -21,7 +21,7 @@ import { openDatabase, type Database } from '../../../db';
 import { createMediaStore } from '../../../media/store';
 import { createWppConnectClient } from '../../../wppconnect/client';
 import { WppTransientError } from '../../../wppconnect/errors';
-import { createSimulator, type Simulator } from '../../../wppconnect/simulator/server';
+import { createSimulator, type Simulator } from '../../../simulator/server';
 import type { IWhatsAppService } from '../../../wppconnect/types';
 import { FAST_TIMING, waitFor } from '../wppconnect/support';
 

@@ -11,7 +11,7 @@ import {
   WppSessionUnavailableError,
   WppTransientError,
 } from '../../../wppconnect/errors';
-import { createSimulator, type Simulator } from '../../../wppconnect/simulator/server';
+import { createSimulator, type Simulator } from '../../../simulator/server';
 import type { IWhatsAppService, MediaDownloadOptions } from '../../../wppconnect/types';
 import { FAST_TIMING, startReceiver, waitFor, type Receiver } from './support';
 

@@ -4,7 +4,7 @@
  * are bigger than the message announced.
  */
 import { request } from 'undici';
-import { createSimulator, type Simulator } from '../../../wppconnect/simulator/server';
+import { createSimulator, type Simulator } from '../../../simulator/server';
 import { FAST_TIMING, waitFor } from './support';
 
 jest.setTimeout(30_000);

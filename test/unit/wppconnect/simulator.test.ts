@@ -1,7 +1,7 @@
 /** The simulator's HTTP surface against wppconnect/CONTRACT.md and the samples, over real HTTP on 127.0.0.1. */
 import { request } from 'undici';
 import * as s from '../../../wppconnect/schemas';
-import { createSimulator, type Simulator } from '../../../wppconnect/simulator/server';
+import { createSimulator, type Simulator } from '../../../simulator/server';
 import { FAST_TIMING, keys, sample, sampleAs, startReceiver, waitFor, type Receiver } from './support';
 
 jest.setTimeout(30_000);

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { SimulatorOptions } from '../../../wppconnect/simulator/server';
+import type { SimulatorOptions } from '../../../simulator/server';
 
 export const SAMPLES_DIR = path.join(__dirname, '../../../wppconnect/samples');
 
@@ -71,7 +71,8 @@ export async function startReceiver(): Promise<Receiver> {
 /** Polls until the check passes (bounded); timing is never asserted, only the eventual state. */
 export async function waitFor<T>(
   check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 5000,
+  // Roomy: rendering a QR PNG alone can take seconds on a loaded 2-core machine. A wait, not a timing check.
+  timeoutMs = 20_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
-import type { SessionState } from '../types';
+import type { SessionState } from '../wppconnect/types';
 import {
   MEDIA_KINDS,
   THUMBNAIL_JPEG,

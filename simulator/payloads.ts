@@ -3,7 +3,7 @@
  * of wppconnect/CONTRACT.md: serialized messages (webhooks, stored with string Wids), their REST form (Wid
  * objects), raw onack messages, contacts and chats.
  */
-import { widObject } from '../ids';
+import { widObject } from '../wppconnect/ids';
 
 export type Json = Record<string, unknown>;
 

@@ -4,7 +4,7 @@
  * headers and the "never answers" quirks can be reproduced exactly.
  */
 import bcrypt from 'bcryptjs';
-import { widObject } from '../ids';
+import { widObject } from '../wppconnect/ids';
 import { handleControl } from './control';
 import { notFound, sendJson, type RequestContext } from './respond';
 import type { SimEngine, SimSession } from './engine';
