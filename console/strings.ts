@@ -148,6 +148,10 @@ const en = {
   restartSession: 'Restart the session',
   restartHint: 'Closes and starts the WhatsApp session again (a new QR code may be needed).',
   restartRequested: 'Restart requested: the state below follows it.',
+  restartScheduled:
+    'The session was closed; its old browser is still shutting down, so the start follows by itself in about a minute.',
+  restartFailed:
+    'The restart did not go through. If it keeps failing, restart the WPPConnect Server process (or its container).',
 
   searchTitle: 'Search messages',
   searchWords: 'Words',
@@ -366,6 +370,10 @@ const pt: Strings = {
   restartSession: 'Reiniciar a sessão',
   restartHint: 'Fecha e inicia de novo a sessão do WhatsApp (pode ser preciso um novo código QR).',
   restartRequested: 'Reinício pedido: o estado abaixo acompanha.',
+  restartScheduled:
+    'A sessão foi fechada; o navegador antigo ainda está a encerrar, por isso o início segue sozinho em cerca de um minuto.',
+  restartFailed:
+    'O reinício não foi possível. Se continuar a falhar, reinicie o processo (ou o contêiner) do WPPConnect Server.',
 
   searchTitle: 'Buscar mensagens',
   searchWords: 'Palavras',
@@ -579,6 +587,10 @@ const es: Strings = {
   restartSession: 'Reiniciar la sesión',
   restartHint: 'Cierra y vuelve a iniciar la sesión de WhatsApp (puede hacer falta un código QR nuevo).',
   restartRequested: 'Reinicio solicitado: el estado de abajo lo sigue.',
+  restartScheduled:
+    'La sesión se cerró; su navegador anterior aún se está cerrando, así que el inicio sigue solo en un minuto aproximadamente.',
+  restartFailed:
+    'El reinicio no fue posible. Si sigue fallando, reinicie el proceso (o el contenedor) de WPPConnect Server.',
 
   searchTitle: 'Buscar mensajes',
   searchWords: 'Palabras',

@@ -12,6 +12,9 @@ import { chatPath } from '../views/parts';
 import { requireActionSession, requireCsrf } from './guards';
 import { chatOf } from './pages';
 
+/** How long the page waits for the keeper's answer before saying the restart was requested. */
+const RESTART_WAIT_MS = 10_000;
+
 /**
  * What an operator does from the console. Each action goes the way the REST API's goes (Temporal first, then
  * the database), attributed to `console:<username>`, and answers with a redirect back to the page (303).
@@ -103,8 +106,16 @@ export function actionRoutes(c: ConsoleContext, router: Router, named: Named): v
     if (!c.config.wppconnect.sessions.includes(session)) {
       throw badRequest('UNKNOWN_SESSION', 'session is not configured');
     }
-    await c.gateway.signalSessionEvent(session, { type: 'restart-requested', by: actor(ctx) });
+    // The keeper's restartSession update says what happened (as POST /api/sessions/:session/restart does).
+    const result = await c.gateway.restartSession(session, actor(ctx), RESTART_WAIT_MS);
+    if (result === null) await c.gateway.signalSessionEvent(session, { type: 'restart-requested', by: actor(ctx) });
+    const done =
+      result === null || 'pending' in result || result.start === 'requested'
+        ? 'restart'
+        : result.start === 'scheduled'
+          ? 'restart-scheduled'
+          : 'restart-failed';
     ctx.status = 303;
-    ctx.redirect('/console/sessions?done=restart');
+    ctx.redirect(`/console/sessions?done=${done}`);
   });
 }

@@ -30,6 +30,10 @@ function doneText(t: Strings, done: string | undefined, chat?: ChatSessionRecord
       return chat?.patientId ? fmt(t.patientLinked, { id: chat.patientId }) : undefined;
     case 'restart':
       return t.restartRequested;
+    case 'restart-scheduled':
+      return t.restartScheduled;
+    case 'restart-failed':
+      return t.restartFailed;
     default:
       return undefined;
   }

@@ -1,3 +1,4 @@
+import { defaultPayloadConverter } from '@temporalio/common';
 import path from 'node:path';
 import { QueryTypes } from 'sequelize';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -429,14 +430,27 @@ describe('actions', () => {
 });
 
 describe('sessions and media', () => {
-  it('restart asks the session keeper, attributed to the operator', async () => {
+  it('restart asks the session keeper, attributed to the operator, and says what the keeper did', async () => {
+    await env.client.workflow.start('sessionKeeperWorkflow', {
+      workflowId: `session-keeper:${SESSION}`,
+      taskQueue: env.config.temporal.taskQueue,
+      args: [{ session: SESSION }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
     const browser = await signedIn();
     await browser.get('/console/sessions');
     const res = await browser.post(`/console/sessions/${SESSION}/restart`);
-    expect([res.status, res.location]).toEqual([303, '/console/sessions?done=restart']);
-    expect(await signalsOf(env.client, `session-keeper:${SESSION}`)).toEqual([
-      { name: 'sessionEvent', args: [{ type: 'restart-requested', by: 'console:ana' }] },
-    ]);
+    expect([res.status, res.location]).toEqual([303, '/console/sessions?done=restart-scheduled']);
+    const history = await env.client.workflow.getHandle(`session-keeper:${SESSION}`).fetchHistory();
+    const updates = (history.events ?? []).flatMap((e) => {
+      const request = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest;
+      if (!request) return [];
+      const args = (request.input?.args?.payloads ?? []).map((p) => defaultPayloadConverter.fromPayload(p));
+      return [{ name: request.input?.name, args }];
+    });
+    expect(updates).toEqual([{ name: 'restartSession', args: [{ by: 'console:ana' }] }]);
+    const page = await browser.get(res.location!);
+    expect(visibleText(page.text)).toContain('its old browser is still shutting down');
   });
 
   it('shows the QR while the keeper waits for a scan, and serves it as a PNG', async () => {

@@ -1,12 +1,15 @@
 /**
  * Stand-ins for the console's API tests, without WPPConnect: sessionKeeperWorkflow answers the `status`
- * query (a QR waiting to be scanned) and counts restart requests; conversationWorkflow only keeps the signals
+ * query (a QR waiting to be scanned) and answers restart requests as the real keeper does when the old
+ * browser must close first; conversationWorkflow only keeps the signals
  * it is sent in its history, where the tests read them. The real workflows run in test/e2e.
  */
 import { condition, setHandler } from '@temporalio/workflow';
 import {
+  restartSessionUpdate,
   sessionEventSignal,
   sessionStatusQuery,
+  type RestartSessionResult,
   type SessionKeeperInput,
   type SessionKeeperStatus,
 } from '../../../../contracts';
@@ -27,6 +30,18 @@ export async function sessionKeeperWorkflow(input: SessionKeeperInput): Promise<
   setHandler(sessionStatusQuery, () => status);
   setHandler(sessionEventSignal, (event) => {
     if (event.type === 'restart-requested') status = { ...status, restarts: status.restarts + 1 };
+  });
+  // What the real keeper answers when the old browser must finish closing before the start.
+  setHandler(restartSessionUpdate, (): RestartSessionResult => {
+    status = { ...status, restarts: status.restarts + 1 };
+    return {
+      session: input.session,
+      close: 'failed',
+      closeAnswer: 'Error closing session',
+      start: 'scheduled',
+      startAfter: '2026-01-01T00:01:15.000Z',
+      state: status.state,
+    };
   });
   await condition(() => false);
 }
