@@ -5,17 +5,22 @@
  * layer with the rules provider (the path POST /api/triage takes), per set, per language and per
  * red-flag category; the misses; and the speed in messages per second on one core.
  *
- *   --sets a,b        only these sets (names or roles: corpus, training, fresh, folded, blind); default all
+ *   --sets a,b        only these sets (names or roles: corpus, training, fresh, folded, blind, retired);
+ *                     default all
+ *   --manifest file   another manifest than test/fixtures/triage/sets.json (tests of this script)
  *   --no-model        without the statistical detector (to see what each detector does)
  *   --explain "text"  print what the detectors see in one message, then exit
- *   --show-blind-text print the text of blind/fresh misses too (never use while tuning)
+ *   --show-blind-text print the text of a fresh batch's misses (after its figure is recorded; never for
+ *                     blind or retired sets, whose text this script never prints)
  *   --no-speed        skip the speed measurement
  *   --why             for misses and false alarms of open sets: which rules, red flags, mentions and model score
  *
- * Fresh sets that are not folded yet and blind sets print only counts and, for misses and false alarms,
- * id + language + category/kind. Exits 1 when the corpus is below its targets (100% recall, <= 5% false
- * alarms).
+ * Fresh sets that are not folded yet print only counts and, for misses and false alarms, id + language +
+ * category/kind + the answer's level; blind and retired sets print counts and id + language +
+ * category/kind only. The blind targets are judged on the `blind` sets alone (a `retired` set is printed
+ * for its history). Exits 1 when the corpus is below its targets (100% recall, <= 5% false alarms).
  */
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { detect } from '../triage/detect/detector';
 import { detectLanguage } from '../triage/language';
@@ -31,6 +36,7 @@ import {
   loadSet,
   OPEN_ROLES,
   patientText,
+  SEALED_ROLES,
   type LabelledMessage,
   type SetEntry,
 } from './triage-sets';
@@ -82,7 +88,10 @@ async function main(): Promise<void> {
   const wanted = argValue('--sets')
     ?.split(',')
     .map((s) => s.trim());
-  const manifest = loadManifest().filter((e) => !wanted || wanted.includes(e.name) || wanted.includes(e.role));
+  const manifestPath = argValue('--manifest');
+  const manifest = loadManifest(manifestPath ? resolve(manifestPath) : undefined).filter(
+    (e) => !wanted || wanted.includes(e.name) || wanted.includes(e.role),
+  );
   const rules = createRulesProvider(loadRulebook(), flag('--no-model') ? { model: null } : {});
   const core = createSafetyLayer({ rules, inner: rules });
 
@@ -127,7 +136,8 @@ async function main(): Promise<void> {
 
   for (const { entry } of loaded) {
     const rows = all.filter((o) => o.message.set === entry.name);
-    const hidden = (entry.role === 'blind' || entry.role === 'fresh') && !showBlind;
+    const sealed = SEALED_ROLES.includes(entry.role);
+    const hidden = sealed || (entry.role === 'fresh' && !showBlind);
     console.log(`\n== ${entry.name} (${entry.role})`);
     for (const lang of ['en', 'pt', 'es'] as const) {
       const inLang = rows.filter((o) => o.message.lang === lang);
@@ -157,10 +167,11 @@ async function main(): Promise<void> {
     const misses = rows.filter((o) => o.message.emergency && !o.alarm);
     const alarms = rows.filter((o) => !o.message.emergency && o.alarm);
     const line = (o: Outcome, what: string) => {
+      // A blind or retired set: id, language and category or kind, nothing else.
+      if (sealed) return `    ${o.message.id} ${o.message.lang} ${o.message.label}`;
       const head = `    ${o.message.id} ${o.message.lang} ${o.message.label} -> ${o.assessment.triageLevel}`;
-      if (hidden || !OPEN_ROLES.includes(entry.role)) {
-        return showBlind ? `${head}: ${JSON.stringify(patientText(o.message))}` : head;
-      }
+      if (hidden) return head;
+      if (!OPEN_ROLES.includes(entry.role)) return `${head}: ${JSON.stringify(patientText(o.message))}`;
       return `${head}${what}: ${JSON.stringify(patientText(o.message))}`;
     };
     const why = (o: Outcome) => {
@@ -217,22 +228,38 @@ async function main(): Promise<void> {
     );
   }
 
-  const blindRows = all.filter((o) => loaded.find((l) => l.entry.name === o.message.set)?.entry.role === 'blind');
-  if (blindRows.length > 0) {
-    console.log('\nblind targets (recall >= 98% in each language, false alarms <= 8%):');
+  const roleOf = (o: Outcome) => loaded.find((l) => l.entry.name === o.message.set)?.entry.role;
+  const targets = (title: string, rows: Outcome[]) => {
+    if (rows.length === 0) return;
+    const names = [...new Set(rows.map((o) => o.message.set))].join(' + ');
+    console.log(`\n${title} (${names}; recall >= 98% in each language, false alarms <= 8%):`);
+    const e = rows.filter((o) => o.message.emergency);
+    console.log(
+      `  all recall ${frac(e.filter((o) => o.alarm).length, e.length)} ${pct(e.filter((o) => o.alarm).length, e.length)}`,
+    );
     for (const lang of ['en', 'pt', 'es'] as const) {
-      const e = blindRows.filter((o) => o.message.lang === lang && o.message.emergency);
-      const r = e.filter((o) => o.alarm).length / Math.max(1, e.length);
+      const inLang = e.filter((o) => o.message.lang === lang);
+      const caught = inLang.filter((o) => o.alarm).length;
+      const r = caught / Math.max(1, inLang.length);
       console.log(
-        `  ${lang} recall ${pct(e.filter((o) => o.alarm).length, e.length)} ${r >= TARGETS.blind.recall ? 'MET' : 'NOT MET'}`,
+        `  ${lang} recall ${frac(caught, inLang.length)} ${pct(caught, inLang.length)} ${r >= TARGETS.blind.recall ? 'MET' : 'NOT MET'}`,
       );
     }
-    const n = blindRows.filter((o) => !o.message.emergency);
-    const fa = n.filter((o) => o.alarm).length / Math.max(1, n.length);
+    const n = rows.filter((o) => !o.message.emergency);
+    const alarms = n.filter((o) => o.alarm).length;
+    const fa = alarms / Math.max(1, n.length);
     console.log(
-      `  false alarms ${pct(n.filter((o) => o.alarm).length, n.length)} ${fa <= TARGETS.blind.falseAlarms ? 'MET' : 'NOT MET'}`,
+      `  false alarms ${frac(alarms, n.length)} ${pct(alarms, n.length)} ${fa <= TARGETS.blind.falseAlarms ? 'MET' : 'NOT MET'}`,
     );
-  }
+  };
+  targets(
+    'blind targets, final blind set',
+    all.filter((o) => roleOf(o) === 'blind'),
+  );
+  targets(
+    'retired blind set, for its history only (not the judge)',
+    all.filter((o) => roleOf(o) === 'retired'),
+  );
   if (loaded.some((l) => l.entry.role === 'corpus')) {
     console.log(`\ncorpus targets (100% recall, <= 5% false alarms): ${corpusOk ? 'MET' : 'NOT MET'}`);
     if (!corpusOk) process.exitCode = 1;

@@ -10,11 +10,20 @@ import type { ConversationTurn } from '../triage/types';
 export const ROOT = join(__dirname, '..');
 export const MANIFEST_PATH = join(ROOT, 'test/fixtures/triage/sets.json');
 
-export type Role = 'corpus' | 'training' | 'fresh' | 'folded' | 'blind';
-export const ROLES: Role[] = ['corpus', 'training', 'fresh', 'folded', 'blind'];
+/**
+ * corpus, training, folded: open (read, printed, trained on). fresh: a blind batch not yet measured.
+ * blind: the final blind set, the measurement of record. retired: a final blind set that has already
+ * been measured (and so may have shaped later tuning decisions); it stays unopened and untrained on and
+ * is still measured so its history is visible, but it is no longer the judge.
+ */
+export type Role = 'corpus' | 'training' | 'fresh' | 'folded' | 'blind' | 'retired';
+export const ROLES: Role[] = ['corpus', 'training', 'fresh', 'folded', 'blind', 'retired'];
 
 /** Roles whose messages may be read, printed and trained on. */
 export const OPEN_ROLES: Role[] = ['corpus', 'training', 'folded'];
+
+/** Roles whose text is never printed: the eval shows only id, language and category or kind. */
+export const SEALED_ROLES: Role[] = ['blind', 'retired'];
 
 /** The emergency categories of docs/triage-data-brief.md. */
 export const CATEGORIES = [
@@ -58,6 +67,8 @@ export interface SetEntry {
   name: string;
   file: string;
   role: Role;
+  /** Why the set has its role (e.g. when a blind set was retired). */
+  note?: string;
 }
 
 export interface LabelledMessage {
@@ -70,8 +81,9 @@ export interface LabelledMessage {
   turns: ConversationTurn[];
 }
 
-export function loadManifest(): SetEntry[] {
-  const raw = JSON.parse(readFileSync(MANIFEST_PATH, 'utf8')) as { sets: SetEntry[] };
+/** The manifest; `path` (the eval's --manifest) lets a test run the eval against a manifest of its own. */
+export function loadManifest(path: string = MANIFEST_PATH): SetEntry[] {
+  const raw = JSON.parse(readFileSync(path, 'utf8')) as { sets: SetEntry[] };
   for (const entry of raw.sets) {
     if (!ROLES.includes(entry.role)) throw new Error(`sets.json: set "${entry.name}" has unknown role "${entry.role}"`);
   }
