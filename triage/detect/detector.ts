@@ -149,7 +149,8 @@ export function compileConcept(name: string, entries: string[]): RegExp {
       .join(` ${GAP}`);
   });
   try {
-    return new RegExp(`(?<![a-z0-9'])(?:${parts.join('|')})(?![a-z0-9'])`, 'g');
+    // A possessive or "is" ending counts as the word: "baby's chest", "my son's", "he's".
+    return new RegExp(`(?<![a-z0-9'])(?:${parts.join('|')})(?:'s)?(?![a-z0-9'])`, 'g');
   } catch (err) {
     throw new LexiconError(`concept "${name}" has a bad pattern: ${(err as Error).message}`);
   }

@@ -127,6 +127,10 @@ const PREGNANCY_NEAR =
 const DURATION_BEFORE =
   /(?:for|since|over|about|almost|last|past|ha|faz|hace|durante|por|desde|nos ultimos|en las ultimas|these|estas|essas|esas)\s*$/;
 
+/** What follows "3 days" when it is how long a symptom has lasted ("3 days of fever", "2 dias com tosse"). */
+const SYMPTOM_AFTER =
+  /^\s*(?:of|with|de|com|con|da|do|del|que)\s+(?:\S+\s+)?(?:fever|febre|fiebre|temp|calentura|cough|tos|tosse|diarr|vomit|dor\b|dolor|pain|sintom|symptom|gripe|cold|flu|resfri|catarro|mocos|sick|illness|doente|enferm|malestar)/;
+
 /** Ages under about a year, in months. */
 function ages(text: string, out: NumericMention[]): void {
   const push = (months: number, index: number, length: number) => {
@@ -146,7 +150,7 @@ function ages(text: string, out: NumericMention[]): void {
     ),
     // "bebê de 3 semanas", "mi hijo de 2 meses", "a baby of 5 weeks", "com 3 semanas"
     new RegExp(
-      `(?:baby|bebe|bebes|nenem|nene|nena|bebezinho|bebezinha|bebito|bebita|filho|filha|filhinho|filhinha|hijo|hija|hijito|hijita|neto|neta|nieto|nieta|sobrino|sobrina|sobrinho|sobrinha|nino|nina|ninito|ninita|menino|menina|crianca|boy|girl|kid|child|little one|grandson|granddaughter|nephew|niece|son|daughter|newborn|recem nascid[oa]|recien nacid[oa])(?:\\s+\\S+){0,2}?\\s+(?:de|of|com|con|tem|tiene|is|has)\\s+(?:apenas\\s+|solo\\s+|only\\s+|just\\s+)?${NUM}\\s*${UNIT}(?![a-z])`,
+      `(?:baby|bebe|bebes|nenem|nene|nena|bebezinho|bebezinha|bebito|bebita|filho|filha|filhinho|filhinha|hijo|hija|hijito|hijita|neto|neta|nieto|nieta|sobrino|sobrina|sobrinho|sobrinha|nino|nina|ninito|ninita|menino|menina|crianca|boy|girl|kid|child|little one|grandson|granddaughter|nephew|niece|son|daughter|newborn|recem nascid[oa]|recien nacid[oa])(?:\\s+\\S+){0,2}?\\s+(?:de|of|com|con|tem|tiene|is|has|have|having)\\s+(?:apenas\\s+|solo\\s+|only\\s+|just\\s+)?${NUM}\\s*${UNIT}(?![a-z])`,
       'g',
     ),
     // "my baby's 4 weeks", "babys 6 weeks", "son is 5 weeks"
@@ -178,6 +182,9 @@ function ages(text: string, out: NumericMention[]): void {
       const window = text.slice(Math.max(0, at - 60), at + match[0].length + 30);
       if (/^(?:w|sem)/.test(unit) && n !== 6 && PREGNANCY_NEAR.test(window)) continue;
       if (n === 3 && DURATION_BEFORE.test(text.slice(0, at))) continue;
+      // "my baby has 3 days of fever", "o bebê tem 2 dias com febre": a duration, not an age.
+      if ((n === 1 || n === 3) && SYMPTOM_AFTER.test(text.slice(at + match[0].length, at + match[0].length + 40)))
+        continue;
       if (
         n === 3 &&
         /^(?:d|dia)/.test(unit) &&

@@ -40,6 +40,13 @@ const PSEUDO_AFTER = new Set(
 
 const NEGATION_REACH = 5;
 
+/** Words of a list that carry a negation on without using up its reach: "no pain in my arm or jaw", "sin fiebre ni manchas". */
+const LIST_WORDS = new Set('or nor ou nem ni o'.split(' '));
+
+/** Possessives that do not end a negation after a preposition: "no pain in my arm", "sem dor no meu braço". */
+const POSSESSIVES = new Set('my his her their meu minha seu sua mi su sus mis'.split(' '));
+const PREPOSITIONS = new Set('in on into to at of from around no na em nos nas en de del al a por'.split(' '));
+
 /** A word that negates, and the words after it (to tell "can't stop" and "não sei" apart). */
 /** After Spanish "no se", what makes it "no sé" (I don't know) rather than "no se desmayó" (did not faint). */
 const KNOW_AFTER = new Set(
@@ -67,11 +74,18 @@ export function negatedBefore(
   lang: Language,
   covered: (i: number) => boolean,
 ): boolean {
-  const from = Math.max(clauseStart, mentionStart - NEGATION_REACH);
-  for (let i = mentionStart - 1; i >= from; i--) {
+  let reach = NEGATION_REACH;
+  for (let i = mentionStart - 1; i >= clauseStart && mentionStart - i <= reach; i--) {
     const word = words[i] ?? '';
+    if (LIST_WORDS.has(word)) reach += 2;
     // "não é dor no peito", "no es dolor": Portuguese "é" loses its accent and looks like "e" (and).
-    if (BREAKERS.has(word) && !(word === 'e' && ['nao', 'no'].includes(words[i - 1] ?? ''))) return false;
+    const possessiveAfterPreposition = POSSESSIVES.has(word) && PREPOSITIONS.has(words[i - 1] ?? '');
+    if (
+      BREAKERS.has(word) &&
+      !possessiveAfterPreposition &&
+      !(word === 'e' && ['nao', 'no'].includes(words[i - 1] ?? ''))
+    )
+      return false;
     if (covered(i)) continue;
     if (isNegationCue(word, words[i + 1], lang, words[i + 2])) return true;
   }
@@ -87,6 +101,11 @@ const PAST = new RegExp(
     `\\b(?:${NUMBER_WORDS}) (?:years?|yrs?|months?|weeks?) ago\\b`,
     '\\b(?:years|months|ages|a long time|long|a while) ago\\b',
     '\\b(?:years|months) back\\b',
+    // Non-native English: "two years before i had a stroke", "before 5 years i had a heart attack".
+    `\\b(?:${NUMBER_WORDS}) (?:years?|yrs?) before\\b`,
+    `\\bbefore (?:${NUMBER_WORDS}) (?:years?|yrs?|months?)\\b`,
+    // "past overdoses", "past seizures", "my past medical history"
+    '\\bpast (?:overdoses?|attempts?|suicide attempts?|episodes?|seizures?|fits|strokes?|heart attacks?|history|illness(?:es)?|surger(?:y|ies)|operations?|medical|conditions?|diagnos[ie]s|admissions?|hospitali[sz]ations?|problems?)\\b',
     '\\blast (?:year|month|summer|winter|spring|autumn|fall|christmas|easter|time (?:i|he|she|it) happened)\\b',
     '\\b(?:in|since|back in|around|during|from|em|no ano de|en|en el|el|desde|durante|de) (?:19[4-9]\\d|20[0-4]\\d)\\b(?! ?mg)',
     '\\b(?:in|last|back in|em|en|el|no|em|desde|since) (?:january|february|march|april|june|july|august|september|october|november|december|janeiro|fevereiro|marco|abril|maio|junho|julho|agosto|setembro|outubro|novembro|dezembro|enero|febrero|marzo|mayo|junio|julio|septiembre|octubre|noviembre|diciembre)\\b',

@@ -236,6 +236,52 @@ describe('detector v2: concepts combined by proximity', () => {
   });
 });
 
+describe('detector v2: round 3 (bystanders, infants, teenagers, English by non-native speakers)', () => {
+  it.each<[string, string[]]>([
+    ['my brother has epilepsy, he had a fit and then another one and he did not wake up in between', ['seizure']],
+    ['minha mãe teve uma crise e logo depois outra, sem acordar entre uma e outra', ['seizure']],
+    ['mi papá tuvo dos ataques seguidos y entre uno y otro no se despierta', ['seizure']],
+    ['she is jerking her arms and legs and not looking at me', ['seizure']],
+    ['o menino tá se sacudindo todo e nem olha pra mim', ['seizure']],
+    ['la nena está con sacudidas y no me mira', ['seizure']],
+    ["baby's chest is caving in with every breath", ['infant-breathing']],
+    ['my 6 week old is breathing 70 times a minute', ['infant-breathing']],
+    ['mi bebé respira con la panza y se le hunde el cuello', ['infant-breathing']],
+    ['meu bebê tá com respiração de cachorrinho e gemendo', ['infant-breathing']],
+    ["my son (15) has sudden terrible pain down there and he's been sick", ['testicular-torsion']],
+    ['a mi hijo le duelen mucho sus partes de repente y vomitó', ['testicular-torsion']],
+    ['my baby have 5 weeks and he has 38.3', ['infant-fever']],
+    ['my child drink the liquid for wash the dishes', ['poisoning-overdose']],
+    ['man is lying on the street, not move, not answer', ['loss-of-consciousness']],
+    ['father is having heaviness in chest and giddiness', ['chest-pain-warning']],
+    ['a mi papá le late el corazón muy rápido y se acaba de desmayar', ['chest-pain-warning', 'loss-of-consciousness']],
+    ['mi tío tiene el azúcar en 520, vomita y respira muy hondo', ['diabetic-crisis']],
+  ])('raises "%s" as %j', async (text, flags) => {
+    const result = await assess(text);
+    expect(result.triageLevel).toBe('emergency');
+    expect(result.redFlags).toEqual(flags);
+  });
+
+  it.each<[string, TriageLevel]>([
+    ['my dad is shivering with the fever, shaking for 10 minutes but talking to us', 'urgent'],
+    ['ele não tá convulsionando, só tá tremendo de frio', 'urgent'],
+    ['my husband has a painless swelling down there that came on slowly over weeks', 'urgent'],
+    ['mi hija no respira mal, solo tiene tos', 'self-care'],
+    ['mi bebé no respira por la nariz, tiene mocos', 'self-care'],
+    ['my son is not responding to the antibiotics, still coughing', 'urgent'],
+    ['i took folic acid this morning with breakfast', 'info'],
+    ['after eating i get acid reflux', 'self-care'],
+    ['the form asks about past overdoses, should i mention mine from when i was 17?', 'info'],
+    ['two years before i have a stroke, now i need a new prescription', 'info'],
+    ['my baby has 3 days of fever 38.5 and a cough', 'urgent'],
+    ['my wife had a bad headache and vomiting yesterday but today she is good', 'info'],
+  ])('does not raise an emergency for "%s" (answers %s)', async (text, level) => {
+    const result = await assess(text);
+    expect(result.triageLevel).toBe(level);
+    expect(result.redFlags).toEqual([]);
+  });
+});
+
 describe('safety bias', () => {
   it.each<[string, string]>([
     [

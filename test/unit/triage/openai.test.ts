@@ -174,7 +174,8 @@ describe('openai provider against a fake OpenAI-compatible server', () => {
 
   it('strips the dose and the diagnosis from an unsafe model answer to an ordinary message', async () => {
     server.script([{ kind: 'json', answer: unsafeAnswer() }]);
-    const result = await core().assess({ messages: [{ role: 'patient', text: 'my back hurts after moving boxes' }] });
+    // An ordinary message the rules answer below `urgent` (the safety layer would otherwise prepend "get care today").
+    const result = await core().assess({ messages: SORE_THROAT });
     expect(result.provider).toBe('openai');
     expect(result.reply).toBe(
       `${SAFE_DIAGNOSIS_WORDING.en} ${SAFE_MEDICATION_WORDING.en}\n\n${NOT_A_DIAGNOSIS_NOTICE.en}`,
