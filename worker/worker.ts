@@ -16,16 +16,29 @@ import {
  */
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
-/** Written by `npm run build:workflows`; used when present so production workers start without bundling. */
-export const PREBUILT_BUNDLE_PATH = path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
+/** This file runs compiled (dist/worker/worker.js, production) or from source under tsx (development, tests). */
+const COMPILED = __filename.endsWith('.js');
+/** Written by `npm run build` (and `npm run build:workflows`) beside the compiled program. */
+export const PREBUILT_BUNDLE_PATH = COMPILED
+  ? path.resolve(__dirname, '..', 'workflow-bundle.js')
+  : path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
 
-export async function loadWorkflowBundle(): Promise<WorkflowBundleWithSourceMap | { code: string }> {
-  if (existsSync(PREBUILT_BUNDLE_PATH)) return { code: readFileSync(PREBUILT_BUNDLE_PATH, 'utf8') };
+/** The workflow code as the worker runs it (webpack); what `npm run build` writes to PREBUILT_BUNDLE_PATH. */
+export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: quietBundlerLogger,
   });
+}
+
+/**
+ * The compiled worker loads the bundle `npm run build` wrote beside it, so it starts without webpack. From
+ * source the workflows are always bundled afresh: a bundle left in dist/ by an earlier build may be stale.
+ */
+export async function loadWorkflowBundle(): Promise<WorkflowBundleWithSourceMap | { code: string }> {
+  if (COMPILED && existsSync(PREBUILT_BUNDLE_PATH)) return { code: readFileSync(PREBUILT_BUNDLE_PATH, 'utf8') };
+  return bundleWorkflows();
 }
 
 const noop = () => undefined;

@@ -243,7 +243,7 @@ describe('docker-compose.yml', () => {
       });
     }
     expect(compose.services.migrate?.restart).toBe('no');
-    expect(JSON.stringify(compose.services.migrate?.command)).toContain('db/cli.ts up');
+    expect(JSON.stringify(compose.services.migrate?.command)).toContain('node dist/db/cli.js up');
   });
 
   it('backs Temporal with PostgreSQL and points the Web UI codec at the API', () => {
@@ -299,8 +299,9 @@ describe('.env.example', () => {
 
 describe('Dockerfile', () => {
   const text = read('Dockerfile');
+  const compose = loadCompose(REQUIRED_FOR_COMPOSE);
 
-  it('builds in stages on Node 20 with npm ci and a prebundled workflow', () => {
+  it('builds in stages on Node 20 with npm ci, compiled JavaScript and a prebundled workflow', () => {
     const stages = [...text.matchAll(/^FROM (\S+) AS (\S+)$/gm)].map((m) => [m[1], m[2]]);
     expect(stages).toEqual([
       ['node:20-bookworm-slim', 'deps'],
@@ -308,7 +309,16 @@ describe('Dockerfile', () => {
       ['node:20-bookworm-slim', 'runtime'],
     ]);
     expect(text).toMatch(/^RUN npm ci\b/m);
-    expect(text).toMatch(/^RUN npm run build:workflows$/m);
+    expect(text).toMatch(/^RUN npm run build$/m);
+  });
+
+  it('runs compiled JavaScript without tsx, in the image and in every compose command', () => {
+    const runtime = text.slice(text.indexOf('AS runtime'));
+    expect(runtime).toMatch(/^CMD \["node", "dist\/api\/main\.js"\]$/m);
+    expect(runtime).not.toMatch(/tsx|\.ts\b/);
+    expect(compose.services.api?.command).toEqual(['node', 'dist/api/main.js']);
+    expect(compose.services.worker?.command).toEqual(['node', 'dist/worker/main.js']);
+    expect(JSON.stringify(compose.services.migrate?.command)).not.toContain('tsx');
   });
 });
 
