@@ -166,8 +166,17 @@ export function hasPastVerb(text: string): boolean {
   return PAST_VERB.test(text);
 }
 
+/**
+ * A birth told with its date is an age, not a past event: "born 9 weeks ago", "nació hace 4 semanas",
+ * "had our baby 3 weeks ago" do not put what follows in the past.
+ */
+const BIRTH =
+  /\b(?:(?:was |were )?born|nasceu|nacio|had (?:our|my|the|her) (?:baby|son|daughter|little one)|gave birth|delivered|dei a luz|di a luz|ganhei (?:o|a|meu|minha)? ?(?:bebe|nenem|filho|filha)|tive (?:o|a|meu|minha) (?:bebe|nenem|filho|filha)|tuve (?:a )?(?:mi|el|la) (?:bebe|hijo|hija))\s+(?:ha |faz |hace )?\S+\s+(?:days?|weeks?|wks?|months?|dias?|semanas?|meses|mes)(?:\s+(?:ago|atras))?/;
+const BIRTHS = new RegExp(BIRTH.source, 'g');
+
 export function hasPast(text: string): boolean {
   if (!PAST.test(text)) return false;
+  if (BIRTH.test(text) && !PAST.test(text.replace(BIRTHS, ' '))) return false;
   return !(ONGOING.test(text) && !PAST_VERB.test(text));
 }
 

@@ -256,6 +256,13 @@ describe('detector v2: round 3 (bystanders, infants, teenagers, English by non-n
     ['father is having heaviness in chest and giddiness', ['chest-pain-warning']],
     ['a mi papá le late el corazón muy rápido y se acaba de desmayar', ['chest-pain-warning', 'loss-of-consciousness']],
     ['mi tío tiene el azúcar en 520, vomita y respira muy hondo', ['diabetic-crisis']],
+    ['my little girl was born 8 weeks ago and the thermometer says 38.4', ['infant-fever']],
+    ['mi bebé nació hace 5 semanas y tiene 38.2', ['infant-fever']],
+    ['a mi abuela se le fue la boca para un lado de repente', ['stroke-signs']],
+    ["my diabetic son's breath smells like pear drops and he's vomiting", ['diabetic-crisis']],
+    ['my toddler has croup and the noise is there even when he is asleep', ['infant-breathing']],
+    ['33 weeks pregnant, headache and my ankles are massive', ['pregnancy-bleeding']],
+    ['the left side of her face is down and she is talking not normal', ['stroke-signs']],
   ])('raises "%s" as %j', async (text, flags) => {
     const result = await assess(text);
     expect(result.triageLevel).toBe('emergency');
@@ -275,6 +282,9 @@ describe('detector v2: round 3 (bystanders, infants, teenagers, English by non-n
     ['two years before i have a stroke, now i need a new prescription', 'info'],
     ['my baby has 3 days of fever 38.5 and a cough', 'urgent'],
     ['my wife had a bad headache and vomiting yesterday but today she is good', 'info'],
+    ['tuve sangrado de nariz, apreté 10 minutos y se detuvo', 'info'],
+    ['my eyelid is twitching on one side, i am so tired', 'info'],
+    ['she tilted her head to one side and smiled', 'info'],
   ])('does not raise an emergency for "%s" (answers %s)', async (text, level) => {
     const result = await assess(text);
     expect(result.triageLevel).toBe(level);
