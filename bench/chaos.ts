@@ -1,11 +1,14 @@
 /**
- * `npm run chaos` (`-- --short` for CI): patients write while the system is abused — the worker killed
- * with SIGKILL twice and restarted, the API killed and restarted once, the simulator failing 10% of sends
- * with 5xx, dropping 5% of webhooks and duplicating 5%, and the WhatsApp session unlinked (CLOSED) until
- * the phone scans the QR the keeper brings up. Then it checks that nothing was lost or doubled and exits
- * non-zero on any violation. docs/benchmarks.md describes the run.
+ * `npm run chaos` (`-- --short` for CI, `-- --long` for 1,000 messages from 100 patients): patients write
+ * while the system is abused — the worker killed with SIGKILL twice and restarted, the API killed and
+ * restarted once, the simulator failing 10% of sends with 5xx, dropping 5% of webhooks and duplicating 5%,
+ * and the WhatsApp session unlinked (CLOSED) until the phone scans the QR the keeper brings up. The worker
+ * and the API run compiled, as in production (`npm run build` first; `--no-build` uses dist/ as it is).
+ * Then it checks that nothing was lost or doubled, in the database, at the simulator and in Temporal, and
+ * exits non-zero on any violation. docs/benchmarks.md describes the run.
  */
 import { parseArgs } from 'node:util';
+import { buildProgram } from './lib/build';
 import { checksTable, runChecks } from './lib/checks';
 import { SESSION, startCluster, type Cluster } from './lib/cluster';
 import { playPlan, type Injected } from './lib/load';
@@ -14,6 +17,7 @@ import { collectOutcome, waitForAllAnswered, type Outcome } from './lib/outcome'
 import { planConversations } from './lib/patients';
 import { sleep } from './lib/processes';
 import { renderText, type Table } from './lib/table';
+import { workflowChecks } from './lib/workflow-checks';
 
 interface Scenario {
   patients: number;
@@ -27,6 +31,8 @@ interface Scenario {
   unlinkAt: number;
   sessionDownSeconds: number;
   deliveryTimeout: string;
+  /** How long after the faults end every message must be answered. */
+  settleSeconds: number;
 }
 
 const FULL: Scenario = {
@@ -40,6 +46,21 @@ const FULL: Scenario = {
   unlinkAt: 45,
   sessionDownSeconds: 30,
   deliveryTimeout: '45s',
+  settleSeconds: 300,
+};
+
+const LONG: Scenario = {
+  patients: 100,
+  messagesPerPatient: 10,
+  meanGapMs: 12_000,
+  quietWindowMs: 1000,
+  killWorkerAt: [20, 105],
+  workerDownSeconds: 5,
+  restartApiAt: 45,
+  unlinkAt: 60,
+  sessionDownSeconds: 30,
+  deliveryTimeout: '45s',
+  settleSeconds: 600,
 };
 
 const SHORT: Scenario = {
@@ -53,6 +74,7 @@ const SHORT: Scenario = {
   unlinkAt: 20,
   sessionDownSeconds: 10,
   deliveryTimeout: '30s',
+  settleSeconds: 300,
 };
 
 const say = (line: string) => process.stdout.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -140,7 +162,7 @@ async function runScenario(cluster: Cluster, sc: Scenario, t: Timeline): Promise
 async function settle(cluster: Cluster, injected: Injected[], sc: Scenario, t: Timeline): Promise<Outcome> {
   let last = 0;
   await waitForAllAnswered(cluster.db.repo, cluster.sim, SESSION, injected, {
-    timeoutMs: 300_000,
+    timeoutMs: sc.settleSeconds * 1000,
     everyMs: 2000,
     onPoll: (answered, total) => {
       if (Date.now() - last > 10_000) {
@@ -149,7 +171,7 @@ async function settle(cluster: Cluster, injected: Injected[], sc: Scenario, t: T
       }
     },
   });
-  mark(t, 'every message answered (or 5 minutes passed)');
+  mark(t, `every message answered (or ${sc.settleSeconds / 60} minutes passed)`);
   // Replies wait for their acks up to DELIVERY_TIMEOUT before being flagged; late duplicates would show meanwhile.
   const deadline = Date.now() + Number.parseInt(sc.deliveryTimeout, 10) * 1000 + 30_000;
   for (;;) {
@@ -167,11 +189,24 @@ async function settle(cluster: Cluster, injected: Injected[], sc: Scenario, t: T
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { short: { type: 'boolean' }, keep: { type: 'boolean' } } });
-  const sc = values.short ? SHORT : FULL;
+  const { values } = parseArgs({
+    options: {
+      short: { type: 'boolean' },
+      long: { type: 'boolean' },
+      keep: { type: 'boolean' },
+      'no-build': { type: 'boolean' },
+    },
+  });
+  if (values.short && values.long) throw new Error('--short and --long exclude each other');
+  const form = values.short ? 'short' : values.long ? 'long' : 'full';
+  const sc = values.short ? SHORT : values.long ? LONG : FULL;
   const facts = machineFacts();
-  say(`starting the cluster (${values.short ? 'short' : 'full'} run)`);
+  if (!values['no-build']) buildProgram(say);
+  say(
+    `starting the cluster (${form} run: ${sc.patients * sc.messagesPerPatient} messages from ${sc.patients} patients)`,
+  );
   const cluster = await startCluster({
+    program: 'compiled',
     quietWindowMs: sc.quietWindowMs,
     sendsPerSecond: 50,
     deliveryTimeout: sc.deliveryTimeout,
@@ -208,6 +243,10 @@ async function main(): Promise<void> {
         .join(', '),
     ]);
     const report = runChecks(outcome, injected);
+    const temporal = await workflowChecks(cluster.client, SESSION, outcome, injected);
+    report.checks.push(...temporal.checks);
+    report.info.push(...temporal.info);
+    report.violations += temporal.checks.reduce((n, c) => n + c.violations, 0);
     violations = report.violations;
     tables.push({ title: 'Chaos timeline', headers: ['at', 'event', 'detail'], rows: t.rows });
     tables.push(checksTable(report));

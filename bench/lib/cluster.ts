@@ -1,7 +1,9 @@
 /**
  * The whole system as real processes on loopback ports: the Temporal CLI dev server, the WPPConnect
  * simulator, the worker and the API, sharing one SQLite database in a temporary directory. Used by
- * `npm run bench`, `npm run chaos` and the worker-crash integration test.
+ * `npm run bench`, `npm run chaos` and the worker-crash integration test. The worker and the API run from
+ * source under tsx, or (`program: 'compiled'`, the bench and the chaos run) as production runs them:
+ * `node dist/worker/main.js` and `node dist/api/main.js`, built by `npm run build`.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -41,6 +43,14 @@ export interface ClusterOptions {
   /** Keep the temporary directory (logs, databases) after stop(). */
   keep?: boolean;
   extraEnv?: Record<string, string>;
+  /** How the worker and the API run: from source under tsx (default) or compiled from dist/. */
+  program?: 'source' | 'compiled';
+  /** Namespaces the dev server creates besides `default`. */
+  namespaces?: string[];
+  /** More arguments for `temporal server start-dev` (SQLite pragmas, dynamic config). */
+  temporalArgs?: string[];
+  /** Node options for the worker and the API (e.g. `--cpu-prof`, which NODE_OPTIONS does not take). */
+  nodeArgs?: string[];
 }
 
 export interface Cluster {
@@ -49,6 +59,10 @@ export interface Cluster {
   apiUrl: string;
   simulatorUrl: string;
   temporalAddress: string;
+  /** The dev server's SQLite database and its -wal / -shm files. */
+  temporalDbFiles: string[];
+  temporal: ManagedProcess;
+  simulator: ManagedProcess;
   sim: SimClient;
   client: Client;
   db: Database;
@@ -58,8 +72,11 @@ export interface Cluster {
   readonly worker: ManagedProcess | undefined;
   /** Runs another TypeScript entry point of this repository as a managed child with `env` plus `overrides`. */
   spawnService(name: string, file: string, overrides: Record<string, string>): ManagedProcess;
-  startWorker(): Promise<ManagedProcess>;
-  startApi(): Promise<ManagedProcess>;
+  /** Runs the worker or the API (source or compiled, as the cluster was started) with `env` plus `overrides`. */
+  spawnProgram(name: string, program: 'worker' | 'api', overrides: Record<string, string>): ManagedProcess;
+  /** `overrides` add to (or replace) the environment of this process only. */
+  startWorker(overrides?: Record<string, string>): Promise<ManagedProcess>;
+  startApi(overrides?: Record<string, string>): Promise<ManagedProcess>;
   killWorker(): Promise<void>;
   killApi(): Promise<void>;
   /** GET /health/ready answers 200 (database, Temporal and the WhatsApp session are up). */
@@ -84,7 +101,19 @@ export async function httpStatus(url: string, timeoutMs = 3000): Promise<number 
   }
 }
 
-const tsx = (file: string): [string, string[]] => [process.execPath, ['--import', 'tsx', path.join(ROOT, file)]];
+const tsx = (file: string, nodeArgs: readonly string[] = []): [string, string[]] => [
+  process.execPath,
+  [...nodeArgs, '--import', 'tsx', path.join(ROOT, file)],
+];
+
+const PROGRAMS = { worker: 'worker/main', api: 'api/main' } as const;
+
+/** `node dist/<program>.js`; fails early when `npm run build` has not been run. */
+function compiled(program: keyof typeof PROGRAMS, nodeArgs: readonly string[]): [string, string[]] {
+  const file = path.join(ROOT, 'dist', `${PROGRAMS[program]}.js`);
+  if (!existsSync(file)) throw new Error(`${path.relative(ROOT, file)} is missing: run npm run build first`);
+  return [process.execPath, [...nodeArgs, file]];
+}
 
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const dir = mkdtempSync(path.join(tmpdir(), 'medical-assistant-bench-'));
@@ -115,6 +144,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     db = await openDatabase(databaseUrl);
 
     const cli = temporalCli();
+    const temporalDb = path.join(dir, 'temporal.db');
     const temporalArgs = [
       'server',
       'start-dev',
@@ -128,11 +158,23 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       '--ui-port',
       String(uiPort),
       '--db-filename',
-      path.join(dir, 'temporal.db'),
+      temporalDb,
       '--log-level',
       'error',
+      // SQLite as it is run under a write-heavy load (docs/benchmarks.md, "The Temporal server of the bench"):
+      // the default rollback journal wrote every page twice with an fsync per commit, ~4 MB per answered message.
+      '--sqlite-pragma',
+      'journal_mode=wal',
+      '--sqlite-pragma',
+      'synchronous=normal',
+      // A new timer fires no earlier than now + this (default 1 s): the bench's 500 ms quiet window would
+      // wait a second. Production's default window (2 s) is above the floor either way.
+      '--dynamic-config-value',
+      'history.timerProcessorMaxTimeShift="10ms"',
     ];
     for (const name of SEARCH_ATTRIBUTE_NAMES) temporalArgs.push('--search-attribute', `${name}=Keyword`);
+    for (const namespace of opts.namespaces ?? []) temporalArgs.push('--namespace', namespace);
+    temporalArgs.push(...(opts.temporalArgs ?? []));
     const temporalProcess = spawnManaged({
       name: 'temporal',
       command: cli,
@@ -153,7 +195,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     const [simPort, apiPort] = await freePorts(2);
     const simulatorUrl = `http://127.0.0.1:${simPort}`;
     const apiUrl = `http://127.0.0.1:${apiPort}`;
-    const [simCmd, simArgs] = tsx('wppconnect/simulator/main.ts');
+    const [simCmd, simArgs] = tsx('simulator/main.ts');
     const ack = opts.ackDelaysMs ?? [50, 150, 300];
     const simulator = spawnManaged({
       name: 'simulator',
@@ -242,6 +284,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       apiUrl,
       simulatorUrl,
       temporalAddress,
+      temporalDbFiles: [temporalDb, `${temporalDb}-wal`, `${temporalDb}-shm`],
+      temporal: temporalProcess,
+      simulator,
       sim: createSimClient(simulatorUrl, SESSION),
       client,
       db: database,
@@ -258,8 +303,18 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         owned.push(p);
         return p;
       },
-      async startWorker() {
-        const p = cluster.spawnService('worker', 'worker/main.ts', {});
+      spawnProgram(name, program, overrides) {
+        const nodeArgs = opts.nodeArgs ?? [];
+        // The production image's environment (Dockerfile) for the compiled program.
+        const image = opts.program === 'compiled' ? { MALLOC_ARENA_MAX: '2' } : {};
+        const [cmd, args] =
+          opts.program === 'compiled' ? compiled(program, nodeArgs) : tsx(`${PROGRAMS[program]}.ts`, nodeArgs);
+        const p = spawnManaged({ name, command: cmd, args, env: { ...env, ...image, ...overrides }, logDir });
+        owned.push(p);
+        return p;
+      },
+      async startWorker(overrides = {}) {
+        const p = cluster.spawnProgram('worker', 'worker', overrides);
         worker = p;
         // The SDK's default identity is `<pid>@<host>`: this worker polls once its pid shows among the pollers.
         await waitUntil('worker polling', async () => (await pollerPids()).has(p.pid), {
@@ -269,8 +324,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         });
         return p;
       },
-      async startApi() {
-        const p = cluster.spawnService('api', 'api/main.ts', {});
+      async startApi(overrides = {}) {
+        const p = cluster.spawnProgram('api', 'api', overrides);
         api = p;
         await waitUntil('API live', async () => (await httpStatus(`${apiUrl}/health/live`)) === 200, {
           timeoutMs: 120_000,

@@ -32,7 +32,7 @@ export interface PlanOptions {
   phonePrefix: string;
 }
 
-const TEXTS = [
+export const TEXTS = [
   'I have had a mild headache since this morning',
   'My throat is a bit sore',
   'I have a runny nose and sneezing',
