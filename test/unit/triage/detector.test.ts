@@ -285,6 +285,9 @@ describe('detector v2: round 3 (bystanders, infants, teenagers, English by non-n
     ['tuve sangrado de nariz, apreté 10 minutos y se detuvo', 'info'],
     ['my eyelid is twitching on one side, i am so tired', 'info'],
     ['she tilted her head to one side and smiled', 'info'],
+    ['my breast pump is not working, can i get a new one?', 'info'],
+    ['he is not moving much since the surgery, is it normal?', 'info'],
+    ['thank you very much doctor, the bleeding from my gums when brushing is less now', 'info'],
   ])('does not raise an emergency for "%s" (answers %s)', async (text, level) => {
     const result = await assess(text);
     expect(result.triageLevel).toBe(level);
