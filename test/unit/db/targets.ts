@@ -49,11 +49,22 @@ function postgresTarget(baseUrl: string): DbTarget {
       return {
         url: url.toString(),
         async drop() {
-          const dropper = new Sequelize(baseUrl, { logging: false, dialect: 'postgres' });
-          try {
-            await dropper.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-          } finally {
-            await dropper.close();
+          // Concurrent CREATE/DROP DATABASE from parallel test files can collide on the catalog: try again
+          // a few times. A throwaway test database left behind is harmless, so the last failure is only logged.
+          for (let attempt = 1; ; attempt++) {
+            const dropper = new Sequelize(baseUrl, { logging: false, dialect: 'postgres' });
+            try {
+              await dropper.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+              return;
+            } catch (err) {
+              if (attempt >= 5) {
+                console.warn(`could not drop test database ${name}: ${(err as Error).message}`);
+                return;
+              }
+              await new Promise((r) => setTimeout(r, 200 * attempt));
+            } finally {
+              await dropper.close();
+            }
           }
         },
       };

@@ -1,15 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { defaultPayloadConverter, type FailureConverter } from '@temporalio/common';
 import { keyIdFor } from '../../../temporal/codec';
 import { runCodec } from '../../../temporal/codec-protocol';
-import { createDataConverter, createPayloadCodec } from '../../../temporal/data-converter';
+import { createDataConverter, createPayloadCodec, FAILURE_CONVERTER_PATH } from '../../../temporal/data-converter';
 
 const b64 = () => randomBytes(32).toString('base64');
 
 describe('createDataConverter', () => {
-  it('is the SDK default (no codec) when no key is configured', () => {
-    expect(createDataConverter({})).toEqual({});
+  it('has no codec when no key is configured, and always encodes failure messages as payloads', () => {
+    expect(createDataConverter({})).toEqual({ failureConverterPath: FAILURE_CONVERTER_PATH });
     expect(createPayloadCodec({ previous: [] })).toBeUndefined();
+  });
+
+  it('loads a failure converter that moves messages and stack traces into the encoded attributes', async () => {
+    const { failureConverter } = (await import(FAILURE_CONVERTER_PATH)) as { failureConverter: FailureConverter };
+    const failure = failureConverter.errorToFailure(new Error('chat 5511999990001 failed'), defaultPayloadConverter);
+    expect(failure.message).toBe('Encoded failure');
+    expect(failure.stackTrace).toBe('');
+    expect(JSON.stringify(defaultPayloadConverter.fromPayload(failure.encodedAttributes!))).toContain('5511999990001');
   });
 
   it('has one AES-GCM codec whose current key is TEMPORAL_PAYLOAD_KEY', () => {
