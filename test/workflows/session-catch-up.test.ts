@@ -108,16 +108,12 @@ describe('session keeper catch-up', () => {
     expect(found.catchUpStarted).toBe(20);
 
     // One result at a time: concurrent result() calls unbalance the test server's time-skipping lock.
+    // Each message's record workflow starts once its reply is recorded, which may come after the keeper
+    // counted the catch-up: inboundResult waits for the workflow to exist before asking for its result.
     const outcomes: InboundWorkflowResult[] = [];
-    for (const m of lost) {
-      outcomes.push(
-        (await env.client.workflow.getHandle(inboundWorkflowId(SESSION, m.id)).result()) as InboundWorkflowResult,
-      );
-    }
+    for (const m of lost) outcomes.push(await pipeline.inboundResult(m.id));
     expect(outcomes.map((o) => o.outcome)).toEqual(Array.from({ length: 20 }, () => 'replied'));
-    const deliveredOutcome = (await env.client.workflow
-      .getHandle(inboundWorkflowId(SESSION, delivered.id))
-      .result()) as InboundWorkflowResult;
+    const deliveredOutcome = await pipeline.inboundResult(delivered.id);
     expect(deliveredOutcome.outcome).toBe('replied');
 
     // Started exactly like the webhook would have: same id, search attributes, marked as catch-up.

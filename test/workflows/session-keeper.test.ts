@@ -507,7 +507,10 @@ describe('sessionKeeperWorkflow', () => {
           await realPause(50);
           healed = await handle.query(sessionStatusQuery);
         }
-        expect(healed).toMatchObject({ state: 'CONNECTED', stuck: false, restarts: 3 });
+        expect(healed).toMatchObject({ state: 'CONNECTED', stuck: false });
+        // Healing needs no new attempt; one start is allowed when a periodic check landed in the moment the
+        // restarted server had no session record yet (it answers CLOSED): never a loop.
+        expect([3, 4]).toContain(healed?.restarts);
         expect(healed?.lastError).toBeUndefined();
         await captureHistory(handle, 'sessionKeeperWorkflow', 'stuck');
       });
@@ -533,7 +536,10 @@ describe('sessionKeeperWorkflow', () => {
         // Chromium can be launched again (say, the disk had filled up): the attempt 10 minutes on works.
         await rig.control.setFaults({ browserLaunchFails: false });
         const healed = await advanceUntil(handle, 'CONNECTED', (s) => s.state === 'CONNECTED', '1 minute', 15);
-        expect(healed).toMatchObject({ state: 'CONNECTED', stuck: false, restarts: 3 });
+        expect(healed).toMatchObject({ state: 'CONNECTED', stuck: false });
+        // Healing needs no new attempt; one start is allowed when a periodic check landed in the moment the
+        // restarted server had no session record yet (it answers CLOSED): never a loop.
+        expect([3, 4]).toContain(healed?.restarts);
         expect(healed.lastError).toBeUndefined();
         expect(alertsReceived).toHaveLength(1);
       });
