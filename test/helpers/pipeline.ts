@@ -9,8 +9,6 @@
  *       └──────────────────── undici client ◀──────────────────────────┘
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -34,6 +32,7 @@ import type { InboundWorkflowResult, WorkflowIds } from '../../contracts';
 import { createWorkflowIds } from '../../contracts/pseudonyms';
 import { createDataConverter } from '../../temporal/data-converter';
 import { createWorkers, type PipelineWorkers } from '../../worker/worker';
+import { listenForLateApp, waitFor } from './late-app';
 
 export const SESSION = 'medical-assistant';
 export const SECRET = 'THISISMYSECURETOKEN';
@@ -96,13 +95,8 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
   const taskQueue = `pipeline-${process.pid}-${++queueCounter}`;
 
   // The app's port must be known before the configuration (PUBLIC_URL) exists: listen first, attach later.
-  const app: { handle?: (req: IncomingMessage, res: ServerResponse) => Promise<void> } = {};
-  const server: Server = createServer((req, res) => {
-    if (app.handle) void app.handle(req, res);
-    else res.writeHead(503).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const app = await listenForLateApp();
+  const apiUrl = app.url;
 
   const simulator = await createSimulator({
     secretKey: SECRET,
@@ -161,17 +155,19 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
           dataConverter: createDataConverter({ current: config.temporal.payloadKey }),
         });
 
-  app.handle = createApp({
-    config,
-    logger,
-    repo: db.repo,
-    temporal: client,
-    ids,
-    medicalCore,
-    mediaStore,
-    // @lid senders get their phone number from contact/pn-lid, as api/main.ts does.
-    contacts: createLidResolver({ wpp }),
-  }).callback();
+  app.attach(
+    createApp({
+      config,
+      logger,
+      repo: db.repo,
+      temporal: client,
+      ids,
+      medicalCore,
+      mediaStore,
+      // @lid senders get their phone number from contact/pn-lid, as api/main.ts does.
+      contacts: createLidResolver({ wpp }),
+    }).callback(),
+  );
 
   const deps: ActivityDeps = {
     config,
@@ -211,22 +207,10 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     await w.running;
   };
 
-  const waitFor: Pipeline['waitFor'] = async (check, what, timeoutMs = 30_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await check();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-
   const close = async () => {
     await stopWorkers();
     await simulator.close();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
+    await app.close();
     await db.close();
     rmSync(dir, { recursive: true, force: true });
   };

@@ -9,8 +9,6 @@
  *       ▲──────────────────────────── undici client ◀──────────────────────────────┘
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -28,6 +26,7 @@ import { createSimulator, type Simulator, type SimulatorOptions } from '../../..
 import type { InjectInput } from '../../../simulator/engine';
 import { createWorkers, type PipelineWorkers } from '../../../worker/worker';
 import type { SessionKeeperWorkflowInput } from '../../../workflows/session-keeper';
+import { listenForLateApp, waitFor } from '../../helpers/late-app';
 
 export const SESSION = 'medical-assistant';
 export const SECRET = 'THISISMYSECURETOKEN';
@@ -68,13 +67,8 @@ export async function startConsoleSystem(opts: SystemOptions): Promise<ConsoleSy
   const taskQueue = `console-e2e-${process.pid}-${++queueCounter}`;
 
   // The app's port must be known before the configuration (PUBLIC_URL) exists: listen first, attach later.
-  const app: { handle?: (req: IncomingMessage, res: ServerResponse) => Promise<void> } = {};
-  const server: Server = createServer((req, res) => {
-    if (app.handle) void app.handle(req, res);
-    else res.writeHead(503).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const app = await listenForLateApp();
+  const url = app.url;
 
   const simulator = await createSimulator({
     secretKey: SECRET,
@@ -121,15 +115,17 @@ export async function startConsoleSystem(opts: SystemOptions): Promise<ConsoleSy
   });
   const medicalCore = createMedicalCore({ provider: 'rules' });
 
-  app.handle = createApp({
-    config,
-    logger,
-    repo: db.repo,
-    temporal: opts.env.client,
-    medicalCore,
-    mediaStore,
-    operators: db.operators,
-  }).callback();
+  app.attach(
+    createApp({
+      config,
+      logger,
+      repo: db.repo,
+      temporal: opts.env.client,
+      medicalCore,
+      mediaStore,
+      operators: db.operators,
+    }).callback(),
+  );
 
   const deps: ActivityDeps = {
     config,
@@ -143,25 +139,13 @@ export async function startConsoleSystem(opts: SystemOptions): Promise<ConsoleSy
   };
   let workers: { pipeline: PipelineWorkers; running: Promise<unknown> } | undefined;
 
-  const waitFor: ConsoleSystem['waitFor'] = async (check, what, timeoutMs = 30_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await check();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-
   const close = async () => {
     if (workers) {
       workers.pipeline.shutdown();
       await workers.running;
     }
     await simulator.close();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
+    await app.close();
     await db.close();
     rmSync(dir, { recursive: true, force: true });
   };
