@@ -671,6 +671,18 @@ export class SimEngine {
     return m;
   }
 
+  /** The fields of a message the linked phone's own account sends to a chat (API sends and phone-typed ones). */
+  private fromUs(chatId: string) {
+    return {
+      from: this.ownId,
+      to: chatId,
+      chatId,
+      fromMe: true,
+      sender: { id: this.ownId, pushname: this.opts.ownName, isMe: true, isBusiness: true },
+      notifyName: this.opts.ownName,
+    };
+  }
+
   private chat(session: string, chatId: string, contact: ContactInfo, name?: string): SimChat {
     const chats = this.chatsOf(session);
     let c = chats.get(chatId);
@@ -727,12 +739,7 @@ export class SimEngine {
       id,
       kind: content.kind,
       t,
-      from: this.ownId,
-      to: chatId,
-      chatId,
-      fromMe: true,
-      sender: { id: this.ownId, pushname: this.opts.ownName, isMe: true, isBusiness: true },
-      notifyName: this.opts.ownName,
+      ...this.fromUs(chatId),
       text: content.text,
       caption: content.caption,
       filename: content.filename,
@@ -892,12 +899,7 @@ export class SimEngine {
       id,
       kind: 'chat',
       t,
-      from: this.ownId,
-      to: chatId,
-      chatId,
-      fromMe: true,
-      sender: { id: this.ownId, pushname: this.opts.ownName, isMe: true, isBusiness: true },
-      notifyName: this.opts.ownName,
+      ...this.fromUs(chatId),
       text: input.text,
       ack: 1,
     });

@@ -113,28 +113,6 @@ export interface HttpDeps {
   defaultSession: string;
 }
 
-const SESSION_ROUTES = new Set([
-  'start-session',
-  'status-session',
-  'qrcode-session',
-  'check-connection-session',
-  'close-session',
-  'logout-session',
-  'send-message',
-  'send-image',
-  'send-file',
-  'send-file-base64',
-  'send-voice-base64',
-  'list-chats',
-  'all-unread-messages',
-  'unread-messages',
-  'get-messages',
-  'message-by-id',
-  'get-media-by-message',
-  'check-number-status',
-  'chat-by-id',
-  'contact',
-]);
 /** Routes behind the statusConnection middleware (a live client is required, §3.2). */
 const NEEDS_CLIENT = new Set([
   'logout-session',
@@ -152,6 +130,14 @@ const NEEDS_CLIENT = new Set([
   'check-number-status',
   'chat-by-id',
   'contact',
+]);
+const SESSION_ROUTES = new Set([
+  'start-session',
+  'status-session',
+  'qrcode-session',
+  'check-connection-session',
+  'close-session',
+  ...NEEDS_CLIENT,
 ]);
 const SEND_ROUTES = new Set(['send-message', 'send-image', 'send-file', 'send-file-base64', 'send-voice-base64']);
 const ROUTE_METHODS: Record<string, string> = {
