@@ -8,6 +8,8 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
   && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# npm ci's postinstall patches the Temporal SDK's workflow thread (scripts/patch-temporal-sdk.cjs).
+COPY scripts/patch-temporal-sdk.cjs scripts/
 RUN npm ci --no-audit --no-fund
 
 # ---- build: compile to JavaScript, prebundle the workflow code, drop dev dependencies ---------------

@@ -1,10 +1,10 @@
 /**
- * `npm run bench:profile -- <file.cpuprofile> [...]`: where a V8 CPU profile's busy time went, as the
+ * `npm run bench:profile -- <file.cpuprofile or folder> [...]`: where a V8 CPU profile's busy time went, as the
  * profiles of `npm run bench -- --profile` need reading (the worker writes one per thread: the main thread
  * runs activities and the SDK's core, the other the workflow code). Idle time is left out; the rest is shown
  * as self time by package (or file) and by function, in percent of the busy time.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 interface CallFrame {
@@ -61,9 +61,17 @@ export function summarizeProfile(profile: CpuProfile): ProfileSummary {
 }
 
 function main(): void {
-  const files = process.argv.slice(2);
+  // A folder (as `npm run bench -- --profile` names it) stands for every profile in it.
+  const files = process.argv.slice(2).flatMap((arg) =>
+    statSync(arg).isDirectory()
+      ? readdirSync(arg)
+          .filter((f) => f.endsWith('.cpuprofile'))
+          .sort()
+          .map((f) => path.join(arg, f))
+      : [arg],
+  );
   if (files.length === 0) {
-    console.error('usage: npm run bench:profile -- <file.cpuprofile> [...]');
+    console.error('usage: npm run bench:profile -- <file.cpuprofile | folder of them> [...]');
     process.exit(2);
   }
   for (const file of files) {

@@ -18,6 +18,7 @@ import { createWppConnectClient } from '../wppconnect/client';
 import { SA_WHATSAPP_SESSION, sessionKeeperWorkflowId } from '../contracts';
 import { createWorkflowIds } from '../contracts/pseudonyms';
 import type { SessionKeeperWorkflowInput } from '../workflows/session-keeper';
+import { unpatchedSdkFiles } from './sdk-patch';
 import { createWorkers, loadWorkflowBundle } from './worker';
 
 const SDK_LOG_LEVELS: Record<string, LogLevel> = {
@@ -45,6 +46,15 @@ async function main(): Promise<void> {
         ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.worker.metricsPort}` } } }
         : undefined,
   });
+
+  const unpatched = unpatchedSdkFiles();
+  if (unpatched.length > 0) {
+    logger.warn(
+      { unpatched },
+      'the Temporal SDK is not patched (npm ci runs scripts/patch-temporal-sdk.cjs): workflows run with ' +
+        "Node's per-call watchdog and the stack-trace promise hook, which cost about a quarter of the worker's CPU",
+    );
+  }
 
   const db = await openDatabase(config.databaseUrl);
   // An escalation must reach a person: the alert webhook, or the console inbox (which needs an operator).
