@@ -1,6 +1,7 @@
 import { log } from '@temporalio/activity';
 import { type Client, WorkflowIdReusePolicy } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { NativeConnection } from '@temporalio/worker';
 import {
   SA_CHAT_ID,
   SA_PATIENT_ID,
@@ -89,6 +90,19 @@ export interface RestoredChat {
   patientId?: string;
 }
 
+export interface OpenConversationInput {
+  session: string;
+  chatId: string;
+  /** A fresh start: read the chat's pause and patient from the database. */
+  restore: boolean;
+}
+
+export interface OpenedConversation {
+  settings: PipelineSettings;
+  /** Only when asked to restore. */
+  restored?: RestoredChat;
+}
+
 export interface AcceptInboundInput {
   session: string;
   chatId: string;
@@ -169,6 +183,8 @@ export function createMessageActivities(deps: MessageActivityDeps) {
     return value === undefined ? [] : [{ key: SA_TRIAGE_LEVEL, value }];
   };
 
+  const eagerStart = client.workflow.connection instanceof NativeConnection;
+
   const startRecords = async (where: Where, records: Omit<InboundWorkflowInput, keyof Where>[]): Promise<void> => {
     const patientId = (await repo.getChatSession(where.session, where.chatId))?.patientId ?? undefined;
     await Promise.all(
@@ -180,6 +196,10 @@ export function createMessageActivities(deps: MessageActivityDeps) {
             taskQueue: deps.taskQueue,
             args: [input],
             workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            // Its first task comes back in the start's answer to this worker when the client shares the
+            // workers' native connection (worker/main.ts), skipping a trip through the task queue; the SDK
+            // refuses an eager start on any other connection.
+            requestEagerStart: eagerStart,
             typedSearchAttributes: [
               { key: SA_CHAT_ID, value: ids.chatAttribute(where.session, where.chatId) },
               { key: SA_WHATSAPP_SESSION, value: where.session },
@@ -217,20 +237,24 @@ export function createMessageActivities(deps: MessageActivityDeps) {
   };
 
   return {
-    getPipelineSettings(): Promise<PipelineSettings> {
-      return Promise.resolve(settings);
-    },
-
     /**
-     * What the database knows of a chat when its conversation starts afresh (its first message, or after an
-     * operator terminated it, or after the payload key and so the pseudonymous ids changed): a chat that waits
-     * for a human keeps waiting.
+     * What a conversation run needs before its first step, in one local activity: the pipeline's settings,
+     * and when the conversation starts afresh (`restore`: its first message, or after an operator terminated
+     * it, or after the payload key and so the pseudonymous ids changed) what the database knows of the chat:
+     * a chat that waits for a human keeps waiting.
      */
-    async restoreChat({ session, chatId }: { session: string; chatId: string }): Promise<RestoredChat> {
+    async openConversation({ session, chatId, restore }: OpenConversationInput): Promise<OpenedConversation> {
+      if (!restore) return { settings };
       const chat = await repo.getChatSession(session, chatId);
       const pausedReason =
         chat?.status === 'escalated' ? 'escalated' : chat?.status === 'handoff' ? 'handoff' : undefined;
-      return { ...(pausedReason ? { pausedReason } : {}), ...(chat?.patientId ? { patientId: chat.patientId } : {}) };
+      return {
+        settings,
+        restored: {
+          ...(pausedReason ? { pausedReason } : {}),
+          ...(chat?.patientId ? { patientId: chat.patientId } : {}),
+        },
+      };
     },
 
     /**

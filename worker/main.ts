@@ -3,7 +3,7 @@
  * workers (main queue and rate-limited send queue), makes sure a session keeper runs for each configured
  * WhatsApp session, and closes everything on SIGTERM/SIGINT after in-flight activities finish.
  */
-import { WorkflowIdConflictPolicy } from '@temporalio/client';
+import { Client, WorkflowIdConflictPolicy } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { createActivities, createSendQueueActivities } from '../activities';
 import { loadConfigOrExit } from '../config/config';
@@ -11,7 +11,7 @@ import { openDatabase } from '../db';
 import { startMediaHousekeeping } from '../media/housekeeping';
 import { createMediaStore } from '../media/store';
 import { createLogger, LogEvent } from '../observability/logger';
-import { connectionOptionsFor, createTemporalClient } from '../temporal/connection';
+import { connectionOptionsFor } from '../temporal/connection';
 import { createDataConverter } from '../temporal/data-converter';
 import { createMedicalCore } from '../triage';
 import { createWppConnectClient } from '../wppconnect/client';
@@ -80,10 +80,16 @@ async function main(): Promise<void> {
       : undefined,
     logger,
   });
-  const client = await createTemporalClient(config, { previousPayloadKeys: config.temporal.previousPayloadKeys });
-  // Same address, TLS and API key as the client; the native connection takes no gRPC interceptors.
+  // One native connection for the workers and the activities' client: its calls run in the SDK's Rust core
+  // rather than in JavaScript on the activities' thread, and the message workflows the activities start are
+  // handed to this worker in the start's answer (eager start) instead of through the task queue.
   const { address, tls } = connectionOptionsFor(config);
   const connection = await NativeConnection.connect({ address, tls, apiKey: config.temporal.apiKey });
+  const dataConverter = createDataConverter({
+    current: config.temporal.payloadKey,
+    previous: config.temporal.previousPayloadKeys,
+  });
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
 
   // Keyed pseudonyms in ids and search attributes whenever payloads are encrypted (docs/product.md §5).
   const ids = createWorkflowIds({ payloadKey: config.temporal.payloadKey });
@@ -97,10 +103,7 @@ async function main(): Promise<void> {
     workflowBundle: await loadWorkflowBundle(),
     activities: createActivities(deps),
     sendActivities: createSendQueueActivities(deps),
-    dataConverter: createDataConverter({
-      current: config.temporal.payloadKey,
-      previous: config.temporal.previousPayloadKeys,
-    }),
+    dataConverter,
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     maxConcurrentActivities: config.worker.maxConcurrentActivities,
     shutdownGraceMs: config.worker.shutdownGraceMs,
@@ -152,7 +155,7 @@ async function main(): Promise<void> {
   } finally {
     housekeeping.stop();
     await housekeeping.idle();
-    await Promise.allSettled([db.close(), connection.close(), client.connection.close()]);
+    await Promise.allSettled([db.close(), connection.close()]);
   }
 }
 

@@ -170,13 +170,14 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     messagesHandled: state.messagesHandled,
   }));
 
-  const settings: PipelineSettings = await local.getPipelineSettings();
-  if (input.state === undefined) {
-    // A fresh start: the database says whether a human has this chat (escalated, handed off).
-    const restored = await local.restoreChat({ session, chatId });
-    state.pausedReason ??= restored.pausedReason;
-    if (restored.pausedReason) state.pausedBy ??= 'database';
-    state.patientId ??= restored.patientId;
+  // A fresh start (no state carried over): the database says whether a human has this chat (escalated,
+  // handed off) and who the patient is.
+  const opened = await local.openConversation({ session, chatId, restore: input.state === undefined });
+  const settings: PipelineSettings = opened.settings;
+  if (opened.restored) {
+    state.pausedReason ??= opened.restored.pausedReason;
+    if (opened.restored.pausedReason) state.pausedBy ??= 'database';
+    state.patientId ??= opened.restored.patientId;
   }
   const send = proxyActivities<SendActivities>({ ...SEND, taskQueue: settings.sendTaskQueue });
   const assessActivity = settings.assessLocally

@@ -176,7 +176,12 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     mediaStore,
     wpp: activityWpp,
     medicalCore,
-    client,
+    // As worker/main.ts builds it: on the workers' native connection (eager starts of message workflows).
+    client: new Client({
+      connection: opts.env.nativeConnection,
+      namespace: opts.env.namespace ?? 'default',
+      dataConverter: createDataConverter({ current: config.temporal.payloadKey }),
+    }),
     ids,
     logger,
     // The keeper is not part of these tests: sends go straight to the simulator unless a test gives a gate.

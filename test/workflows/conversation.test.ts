@@ -12,6 +12,8 @@ import type {
   AcceptInboundInput,
   AssessInput,
   AssessResult,
+  OpenConversationInput,
+  OpenedConversation,
   PipelineSettings,
   RecordFailedReplyInput,
   RecordOutcomesInput,
@@ -49,6 +51,8 @@ const QUIET_MS = 300;
 
 /** Everything the mocked activities were asked, in order. */
 interface Calls {
+  /** `restore` of each openConversation: true when a run starts afresh, false after continue-as-new. */
+  opened: boolean[];
   accepted: string[];
   assessed: AssessInput[];
   sent: SendTextInput[];
@@ -79,8 +83,10 @@ function mockActivities(calls: Calls, behaviour: Behaviour, sendTaskQueue: strin
   };
   let sends = 0;
   const main = {
-    getPipelineSettings: () => Promise.resolve(settings),
-    restoreChat: () => Promise.resolve(behaviour.restored ?? {}),
+    openConversation: ({ restore }: OpenConversationInput): Promise<OpenedConversation> => {
+      calls.opened.push(restore);
+      return Promise.resolve(restore ? { settings, restored: behaviour.restored ?? {} } : { settings });
+    },
     acceptInbound: ({ items }: AcceptInboundInput) => {
       calls.accepted.push(...items.map((i) => i.message.messageId));
       return Promise.resolve({});
@@ -162,6 +168,7 @@ async function withConversation(
 ): Promise<void> {
   const taskQueue = `conversation-${randomUUID()}`;
   const calls: Calls = {
+    opened: [],
     accepted: [],
     assessed: [],
     sent: [],
@@ -387,6 +394,10 @@ describe('conversationWorkflow', () => {
           're: m6',
           'reminder',
         ]);
+        // The first run read the chat from the database; the runs continued as new took it from their state.
+        expect(chat.calls.opened[0]).toBe(true);
+        expect(chat.calls.opened.length).toBeGreaterThan(1);
+        expect(chat.calls.opened.slice(1).every((restore) => restore === false)).toBe(true);
       },
       40,
     ));

@@ -22,6 +22,7 @@ import { openDatabase, type Database } from '../../../db';
 import { createMediaStore, type MediaStore } from '../../../media/store';
 import { createMedicalCore } from '../../../triage';
 import { createWppConnectClient } from '../../../wppconnect/client';
+import { Client } from '@temporalio/client';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../../simulator/server';
 import type { InjectInput } from '../../../simulator/engine';
 import { createWorkers, type PipelineWorkers } from '../../../worker/worker';
@@ -134,7 +135,8 @@ export async function startConsoleSystem(opts: SystemOptions): Promise<ConsoleSy
     mediaStore,
     wpp,
     medicalCore,
-    client: opts.env.client,
+    // As worker/main.ts builds it: on the workers' native connection (eager starts of message workflows).
+    client: new Client({ connection: opts.env.nativeConnection, namespace: opts.env.namespace ?? 'default' }),
     logger,
   };
   let workers: { pipeline: PipelineWorkers; running: Promise<unknown> } | undefined;

@@ -274,15 +274,26 @@ describe('recordStaffMessages', () => {
   });
 });
 
-describe('restoreChat', () => {
-  it('tells a conversation starting afresh that the chat is escalated, and its patient', async () => {
+describe('openConversation', () => {
+  it('gives the settings, and on a fresh start what the database knows: the chat is escalated, its patient', async () => {
     const a = activities();
-    expect(await run(a.restoreChat, { session: SESSION, chatId: CHAT })).toEqual({});
+    expect(await run(a.openConversation, { session: SESSION, chatId: CHAT, restore: true })).toEqual({
+      settings: expect.objectContaining({ quietWindowMs: expect.any(Number) }),
+      restored: {},
+    });
     await db.repo.setChatStatus(SESSION, CHAT, 'escalated');
     await db.repo.linkPatient(SESSION, CHAT, 'patient-9');
-    expect(await run(a.restoreChat, { session: SESSION, chatId: CHAT })).toEqual({
+    expect((await run(a.openConversation, { session: SESSION, chatId: CHAT, restore: true })).restored).toEqual({
       pausedReason: 'escalated',
       patientId: 'patient-9',
     });
+  });
+
+  it('reads nothing of the chat for a run continued as new (its state came with it)', async () => {
+    const a = activities();
+    await db.repo.setChatStatus(SESSION, CHAT, 'handoff');
+    const opened = await run(a.openConversation, { session: SESSION, chatId: CHAT, restore: false });
+    expect(opened.restored).toBeUndefined();
+    expect(opened.settings.quietWindowMs).toEqual(expect.any(Number));
   });
 });
