@@ -74,7 +74,7 @@ const QUICK: Settings = {
   ingest: { rates: [50, 150], seconds: 3, warmupSeconds: 1, trivialSeconds: 2, chats: 100 },
   warmup: { rate: 2, seconds: 5 },
   light: { rate: 1.5, seconds: 15 },
-  steps: { ...FULL.steps, rates: [5, 10, 20], seconds: 10, settleSeconds: 2 },
+  steps: { ...FULL.steps, rates: [10, 20, 25, 30], seconds: 10, settleSeconds: 2 },
 };
 
 /** The targets (docs/benchmarks.md): reported beside the figures, never a pass/fail of a test. */
