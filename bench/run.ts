@@ -344,6 +344,9 @@ interface StepRun {
   neverSaturated: boolean;
 }
 
+/** Steps run between the last pass and the first failure to narrow the capacity down. */
+const REFINE_STEPS = 2;
+
 async function stepLoad(cluster: Cluster, p: PathCtx, s: Settings): Promise<StepRun> {
   const steps: StepResult[] = [];
   let seed = 100;
@@ -358,12 +361,15 @@ async function stepLoad(cluster: Cluster, p: PathCtx, s: Settings): Promise<Step
       break;
     }
   }
-  // One step between the last that passed and the first that failed, when they are far apart.
-  if (failedAt !== undefined && lastPass !== undefined && failedAt - lastPass.rate >= 10) {
+  // Up to two steps between the last that passed and the first that failed (halving the gap each time), so
+  // the capacity is not read a whole step low: 15 passed and 20 failed tries 18, then 19 or 17.
+  for (let tries = 0; tries < REFINE_STEPS && failedAt !== undefined && lastPass !== undefined; tries++) {
+    if (failedAt - lastPass.rate < 2) break;
     const mid = Math.round((lastPass.rate + failedAt) / 2);
     const r = await runStep(cluster, p, s, mid, seed++);
     steps.push(r);
     if (r.passed) lastPass = r;
+    else failedAt = mid;
   }
   return {
     steps,
@@ -403,7 +409,7 @@ function stepTable(label: string, run: StepRun, s: Settings): Table {
     ]),
     notes: [
       `capacity: ${fmt(run.capacity)} msg/s${run.neverSaturated ? ' (never saturated: at least this much)' : ''}.`,
-      `Each step ${s.steps.seconds} s; offered = messages injected after its first ${s.steps.settleSeconds} s, sustained = replies sent over as long, later by the step's p50 latency. A step passes when sustained ≥ ${s.steps.keepUp * 100}% of offered, p95 ≤ ${s.steps.maxP95Ms / 1000} s and every message is answered within ${s.steps.drainMs / 1000} s of the step's end; the run stops at the first failing step (then tries once between the last pass and it).`,
+      `Each step ${s.steps.seconds} s; offered = messages injected after its first ${s.steps.settleSeconds} s, sustained = replies sent over as long, later by the step's p50 latency. A step passes when sustained ≥ ${s.steps.keepUp * 100}% of offered, p95 ≤ ${s.steps.maxP95Ms / 1000} s and every message is answered within ${s.steps.drainMs / 1000} s of the step's end; the run stops at the first failing step, then tries up to ${REFINE_STEPS} steps between the last pass and the first failure, halving the gap.`,
     ],
   };
 }
