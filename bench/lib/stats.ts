@@ -37,3 +37,27 @@ export function fmt(n: number, digits = 1): string {
 export function mib(bytes: number | undefined): string {
   return bytes === undefined ? '—' : `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 }
+
+/**
+ * The rate at which a path answered a step's messages: their offered rate divided by the slope of reply time
+ * against injection time (least squares over the messages that were answered). A path that keeps up answers
+ * each message a roughly constant time after it came, so the slope is about 1 and the rate is the offered one;
+ * a path that falls behind answers at its own pace μ while messages come at λ, the replies spread out
+ * (slope λ/μ) and the rate is μ. Unlike counting replies in a time window, messages near the window's edges
+ * do not move the figure by their latency. NaN with fewer than two answered messages.
+ */
+export function sustainedRate(points: readonly { injectedAt: number; answeredAt: number }[], offered: number): number {
+  if (points.length < 2) return NaN;
+  const n = points.length;
+  const mx = points.reduce((a, p) => a + p.injectedAt, 0) / n;
+  const my = points.reduce((a, p) => a + p.answeredAt, 0) / n;
+  let cov = 0;
+  let varX = 0;
+  for (const p of points) {
+    cov += (p.injectedAt - mx) * (p.answeredAt - my);
+    varX += (p.injectedAt - mx) ** 2;
+  }
+  if (varX === 0) return NaN;
+  const slope = cov / varX;
+  return slope > 0 ? offered / slope : NaN;
+}
