@@ -422,7 +422,7 @@ function stepTable(label: string, run: StepRun, s: Settings): Table {
     ]),
     notes: [
       `capacity: ${fmt(run.capacity)} msg/s${run.neverSaturated ? ' (never saturated: at least this much)' : ''}.`,
-      `Each step ${s.steps.seconds} s; offered = messages injected after its first ${s.steps.settleSeconds} s, sustained = the offered rate divided by the slope of reply time against injection time over those messages (at most the offered rate; the path's own pace when it falls behind). A step passes when sustained ≥ ${s.steps.keepUp * 100}% of offered, p95 ≤ ${s.steps.maxP95Ms / 1000} s and every message is answered within ${s.steps.drainMs / 1000} s of the step's end; the run stops at the first failing step, then tries up to ${REFINE_STEPS} steps between the last pass and the first failure, halving the gap.`,
+      `Each step ${s.steps.seconds} s; offered = messages injected after its first ${s.steps.settleSeconds} s, sustained = the offered rate divided by the slope of reply times against injection times over those messages, both sorted (at most the offered rate; the path's own pace when it falls behind). A step passes when sustained ≥ ${s.steps.keepUp * 100}% of offered, p95 ≤ ${s.steps.maxP95Ms / 1000} s and every message is answered within ${s.steps.drainMs / 1000} s of the step's end; the run stops at the first failing step, then tries up to ${REFINE_STEPS} steps between the last pass and the first failure, halving the gap.`,
     ],
   };
 }

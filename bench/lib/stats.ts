@@ -39,23 +39,28 @@ export function mib(bytes: number | undefined): string {
 }
 
 /**
- * The rate at which a path answered a step's messages: their offered rate divided by the slope of reply time
- * against injection time (least squares over the messages that were answered). A path that keeps up answers
- * each message a roughly constant time after it came, so the slope is about 1 and the rate is the offered one;
- * a path that falls behind answers at its own pace μ while messages come at λ, the replies spread out
- * (slope λ/μ) and the rate is μ. Unlike counting replies in a time window, messages near the window's edges
- * do not move the figure by their latency. NaN with fewer than two answered messages.
+ * The rate at which a path answered a step's messages: their offered rate divided by the slope of reply times
+ * against injection times, both sorted (the k-th reply paired with the k-th message injected, as the two
+ * cumulative counts meet; least squares over the answered messages). A path that keeps up sends its replies
+ * as the messages come, so the slope is about 1 and the rate is the offered one; a path that falls behind
+ * replies at its own pace μ while messages come at λ, its replies spread out (slope λ/μ) and the rate is μ.
+ * Sorting both sides keeps the figure right when replies do not come in the order the messages did (chats are
+ * answered independently), which pairing each message with its own reply would flatten towards 0, and unlike
+ * counting replies in a time window, messages near the window's edges do not move it by their latency.
+ * NaN with fewer than two answered messages.
  */
 export function sustainedRate(points: readonly { injectedAt: number; answeredAt: number }[], offered: number): number {
   if (points.length < 2) return NaN;
   const n = points.length;
-  const mx = points.reduce((a, p) => a + p.injectedAt, 0) / n;
-  const my = points.reduce((a, p) => a + p.answeredAt, 0) / n;
+  const xs = points.map((p) => p.injectedAt).sort((a, b) => a - b);
+  const ys = points.map((p) => p.answeredAt).sort((a, b) => a - b);
+  const mx = xs.reduce((a, x) => a + x, 0) / n;
+  const my = ys.reduce((a, y) => a + y, 0) / n;
   let cov = 0;
   let varX = 0;
-  for (const p of points) {
-    cov += (p.injectedAt - mx) * (p.answeredAt - my);
-    varX += (p.injectedAt - mx) ** 2;
+  for (let i = 0; i < n; i++) {
+    cov += (xs[i]! - mx) * (ys[i]! - my);
+    varX += (xs[i]! - mx) ** 2;
   }
   if (varX === 0) return NaN;
   const slope = cov / varX;

@@ -32,6 +32,14 @@ describe('sustainedRate', () => {
     expect(sustainedRate(behind, 24)).toBeCloseTo(18, 6);
   });
 
+  it('is the pace of a path that falls behind even when it answers the messages out of order', () => {
+    // Served at 18 msg/s, but the message answered k-th is a scrambled one (chats answered independently).
+    const n = 24 * 16;
+    const order = Array.from({ length: n }, (_, i) => (i * 97) % n); // a permutation: 97 and 384 are coprime
+    const scrambled = order.map((i, k) => ({ injectedAt: (i * 1000) / 24, answeredAt: 600 + (k * 1000) / 18 }));
+    expect(sustainedRate(scrambled, 24)).toBeCloseTo(18, 6);
+  });
+
   it('is NaN with fewer than two answered messages', () => {
     expect(sustainedRate([], 5)).toBeNaN();
     expect(sustainedRate([{ injectedAt: 0, answeredAt: 500 }], 5)).toBeNaN();
