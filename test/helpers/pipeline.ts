@@ -146,13 +146,15 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
 
   // With TEMPORAL_PAYLOAD_KEY, the API and the workers encrypt payloads and use keyed pseudonyms, as in production.
   const ids = createWorkflowIds({ payloadKey: config.temporal.payloadKey });
+  // One data converter for the API's client, the activities' client and the workers, as in production.
+  const dataConverter = createDataConverter({ current: config.temporal.payloadKey });
   const client =
     config.temporal.payloadKey === undefined
       ? opts.env.client
       : new Client({
           connection: opts.env.connection,
           namespace: opts.env.namespace ?? 'default',
-          dataConverter: createDataConverter({ current: config.temporal.payloadKey }),
+          dataConverter,
         });
 
   app.attach(
@@ -180,7 +182,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
     client: new Client({
       connection: opts.env.nativeConnection,
       namespace: opts.env.namespace ?? 'default',
-      dataConverter: createDataConverter({ current: config.temporal.payloadKey }),
+      dataConverter,
     }),
     ids,
     logger,
@@ -199,7 +201,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       workflowBundle: opts.bundle,
       activities: createActivities(deps),
       sendActivities: createSendQueueActivities(deps),
-      dataConverter: createDataConverter({ current: config.temporal.payloadKey }),
+      dataConverter,
       shutdownGraceMs: 1000,
     });
     workers = { pipeline, running: pipeline.run().catch(() => undefined) };
