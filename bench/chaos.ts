@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import { buildProgram } from './lib/build';
 import { checksTable, runChecks } from './lib/checks';
-import { SESSION, startCluster, type Cluster } from './lib/cluster';
+import { findJemalloc, SESSION, startCluster, type Cluster } from './lib/cluster';
 import { playPlan, type Injected } from './lib/load';
 import { describeMachine, machineFacts } from './lib/machine';
 import { collectOutcome, waitForAllAnswered, type Outcome } from './lib/outcome';
@@ -205,8 +205,14 @@ async function main(): Promise<void> {
   say(
     `starting the cluster (${form} run: ${sc.patients * sc.messagesPerPatient} messages from ${sc.patients} patients)`,
   );
+  // The image's allocator when this machine has it (apt-get install libjemalloc2); glibc's otherwise.
+  const jemalloc = findJemalloc();
+  say(
+    `the worker and the API: ${jemalloc ? `jemalloc preloaded (${jemalloc}) as in the image` : "glibc's malloc (libjemalloc2 is not installed)"}`,
+  );
   const cluster = await startCluster({
     program: 'compiled',
+    jemalloc,
     quietWindowMs: sc.quietWindowMs,
     sendsPerSecond: 50,
     deliveryTimeout: sc.deliveryTimeout,

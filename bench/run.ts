@@ -1,7 +1,8 @@
 /**
  * `npm run bench` (`-- --quick` for a smoke run, `--no-build` to use dist/ as it is, `--keep` to keep logs
  * and databases, `--profile` to write CPU profiles of the worker and the API, `--no-fsync` for a Temporal
- * server that never waits for the disk; the last two do not write bench/results.md). On real processes, the
+ * server that never waits for the disk, `--glibc` for glibc's malloc instead of the image's preloaded jemalloc;
+ * the last three do not write bench/results.md). On real processes, the
  * worker and the API compiled as production runs them (`npm run build` first), it measures in one run:
  *   (a) webhook ingest at fixed open-loop rates (150 requests/s is the target), beside a trivial route;
  *   (b) light-load latency of a patient message → its reply, durable pipeline and direct anchor;
@@ -17,7 +18,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase, type Database } from '../db';
 import { buildProgram } from './lib/build';
-import { httpStatus, SESSION, startCluster, WEBHOOK_TOKEN, type Cluster } from './lib/cluster';
+import { findJemalloc, httpStatus, SESSION, startCluster, WEBHOOK_TOKEN, type Cluster } from './lib/cluster';
 import { historyStats, type HistoryStats } from './lib/history';
 import { onMessageBody, openLoop, playPlan, type Injected, type OpenLoopResult } from './lib/load';
 import { describeMachine, machineFacts } from './lib/machine';
@@ -503,9 +504,18 @@ async function main(): Promise<void> {
       'no-build': { type: 'boolean' },
       profile: { type: 'boolean' },
       'no-fsync': { type: 'boolean' },
+      glibc: { type: 'boolean' },
     },
   });
   const s = values.quick ? QUICK : FULL;
+  // The image preloads jemalloc (Dockerfile): the worker's memory after a load depends on it.
+  const jemalloc = values.glibc ? undefined : findJemalloc();
+  if (!values.glibc && jemalloc === undefined) {
+    throw new Error(
+      'libjemalloc2 is not installed: the production image preloads it (Dockerfile), so the figures would not ' +
+        "be production's. Install it (apt-get install libjemalloc2), or pass --glibc to measure on glibc's malloc.",
+    );
+  }
   const facts = machineFacts();
   const load = sampleLoad();
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
@@ -526,6 +536,7 @@ async function main(): Promise<void> {
     namespaces: [INGEST_NAMESPACE],
     extraEnv: { WORKER_METRICS_PORT: String(metricsPort) },
     nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    jemalloc,
     // A server that never waits for the disk: how much of the durable path's limit is the stand-in's fsyncs.
     temporalArgs: values['no-fsync'] ? ['--sqlite-pragma', 'synchronous=off'] : [],
   });
@@ -834,6 +845,7 @@ async function main(): Promise<void> {
     ...describeMachine(facts),
     `load average (1 min) during the run: mean ${fmt(loads.reduce((a, b) => a + b, 0) / loads.length, 2)}, max ${fmt(Math.max(...loads), 2)}, at the end ${fmt(os.loadavg()[0] ?? NaN, 2)} (other work on the machine shows here)`,
     `command: \`${command}\``,
+    `the worker and the API: compiled, ${jemalloc ? `jemalloc preloaded (${jemalloc}) as in the image` : "glibc's malloc (--glibc; the image preloads jemalloc)"}`,
   ];
   const summaryTable: Table = {
     title: 'Against the targets of issue 15',
@@ -852,7 +864,7 @@ async function main(): Promise<void> {
     '',
     ...all.map(renderMarkdown),
   ].join('\n');
-  if (values.quick || values.profile || values['no-fsync'])
+  if (values.quick || values.profile || values['no-fsync'] || values.glibc)
     say('not the standard run: bench/results.md left as it was');
   else {
     writeFileSync(path.join(__dirname, 'results.md'), md);

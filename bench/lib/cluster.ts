@@ -51,6 +51,28 @@ export interface ClusterOptions {
   temporalArgs?: string[];
   /** Node options for the worker and the API (e.g. `--cpu-prof`, which NODE_OPTIONS does not take). */
   nodeArgs?: string[];
+  /**
+   * The compiled programs run with the production image's allocator: jemalloc preloaded from this path
+   * (findJemalloc()); undefined runs them on glibc's malloc.
+   */
+  jemalloc?: string;
+}
+
+/**
+ * Debian's libjemalloc2 (the Dockerfile links it to /usr/local/lib for its LD_PRELOAD), or undefined when it
+ * is not installed (`apt-get install libjemalloc2`).
+ */
+export function findJemalloc(): string | undefined {
+  const triplet = process.arch === 'arm64' ? 'aarch64-linux-gnu' : 'x86_64-linux-gnu';
+  return ['/usr/local/lib/libjemalloc.so.2', `/usr/lib/${triplet}/libjemalloc.so.2`].find((p) => existsSync(p));
+}
+
+/** The production image's environment (Dockerfile) for the compiled programs. */
+export function imageEnv(jemalloc: string | undefined): Record<string, string> {
+  return {
+    MALLOC_ARENA_MAX: '2',
+    ...(jemalloc ? { LD_PRELOAD: jemalloc, MALLOC_CONF: 'background_thread:true' } : {}),
+  };
 }
 
 export interface Cluster {
@@ -307,8 +329,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       },
       spawnProgram(name, program, overrides) {
         const nodeArgs = opts.nodeArgs ?? [];
-        // The production image's environment (Dockerfile) for the compiled program.
-        const image = opts.program === 'compiled' ? { MALLOC_ARENA_MAX: '2' } : {};
+        const image = opts.program === 'compiled' ? imageEnv(opts.jemalloc) : {};
         const [cmd, args] =
           opts.program === 'compiled' ? compiled(program, nodeArgs) : tsx(`${PROGRAMS[program]}.ts`, nodeArgs);
         const p = spawnManaged({ name, command: cmd, args, env: { ...env, ...image, ...overrides }, logDir });

@@ -320,6 +320,15 @@ describe('Dockerfile', () => {
     expect(compose.services.worker?.command).toEqual(['node', 'dist/worker/main.js']);
     expect(JSON.stringify(compose.services.migrate?.command)).not.toContain('tsx');
   });
+
+  it('runs node on a preloaded jemalloc, as npm run bench measures the worker (bench/lib/cluster.ts)', () => {
+    const runtime = text.slice(text.indexOf('AS runtime'));
+    expect(runtime).toMatch(/apt-get install [^\n]*\blibjemalloc2\b/);
+    expect(runtime).toMatch(/^ENV LD_PRELOAD=\/usr\/local\/lib\/libjemalloc\.so\.2 \\$/m);
+    expect(runtime).toMatch(/^\s+MALLOC_CONF=background_thread:true \\$/m);
+    // The build stops unless node really runs with it: a preload that cannot load is only a warning.
+    expect(runtime).toMatch(/^RUN node -e .*\/proc\/self\/maps.*jemalloc/m);
+  });
 });
 
 describe('compose interpolation (test helper)', () => {
