@@ -107,6 +107,18 @@ export interface AcceptInboundInput {
   session: string;
   chatId: string;
   items: { message: InboundMessage; receivedVia: ReceivedVia }[];
+  /**
+   * The one item is a patient message alone in the line: assess the conversation for it right after logging
+   * it (the rules engine only). The conversation uses the result if the chat stays quiet and nothing else
+   * changes meanwhile, and so needs no second local activity for the step (workflows/conversation.ts).
+   */
+  assess?: boolean;
+}
+
+export interface AcceptedInbound {
+  patientId?: string;
+  /** With `assess`: the assessment of the conversation ending with that message (absent if it failed). */
+  assessment?: AssessResult;
 }
 
 export interface AssessInput {
@@ -236,6 +248,46 @@ export function createMessageActivities(deps: MessageActivityDeps) {
     await repo.updateOutboundRequest(request.requestId, update);
   };
 
+  /** Asks the medical core about the recent conversation, ending with the burst being answered. */
+  const assess = async ({ session, chatId, messageIds, delayed }: AssessInput): Promise<AssessResult> => {
+    const history = await repo.getHistory({ session, chatId, limit: CONTEXT_MESSAGES });
+    const answering = new Set(messageIds);
+    const newest = history.reduce((max, m) => Math.max(max, m.timestamp.getTime()), 0);
+    const messages: ConversationTurn[] = history
+      .filter((m) => answering.has(m.messageId) || newest - m.timestamp.getTime() <= CONTEXT_WINDOW_MS)
+      .filter((m) => m.deliveryStatus !== 'failed')
+      .map((m) => ({
+        role: m.direction === 'inbound' ? 'patient' : 'assistant',
+        text: turnText(m),
+        at: m.timestamp.toISOString(),
+      }));
+    const chat = await repo.getChatSession(session, chatId);
+    const patientId = chat?.patientId ?? undefined;
+    const patient = patientId && patients ? await patients.getPatientContext(patientId) : undefined;
+    const assessment = await medicalCore.assess({ messages, patient });
+    log.info('conversation assessed', {
+      triageLevel: assessment.triageLevel,
+      redFlags: assessment.redFlags,
+      provider: assessment.provider,
+      turns: messages.length,
+    });
+    const answered = history.filter((m) => answering.has(m.messageId));
+    const onlyAttachments =
+      answered.length > 0 &&
+      answered.every((m) => m.messageType !== 'text' && !m.caption?.trim() && !m.content?.trim());
+    const notices = [
+      ...(delayed ? [DELAY_NOTICE[assessment.language] ?? DELAY_NOTICE.en] : []),
+      ...(onlyAttachments ? [ATTACHMENT_NOTICE[assessment.language] ?? ATTACHMENT_NOTICE.en] : []),
+    ];
+    const reply = [...notices, assessment.reply].join('\n\n');
+    return {
+      ...assessment,
+      reply,
+      patientId,
+      expiresAt: new Date(Date.now() + settings.replyMaxAgeMs).toISOString(),
+    };
+  };
+
   return {
     /**
      * What a conversation run needs before its first step, in one local activity: the pipeline's settings,
@@ -261,7 +313,7 @@ export function createMessageActivities(deps: MessageActivityDeps) {
      * Logs patients' messages as they arrive (idempotent on the WhatsApp id). Messages typed on the clinic's
      * phone are recorded in their turn (recordStaffMessages), once the pipeline's own sends before them are.
      */
-    async acceptInbound({ session, chatId, items }: AcceptInboundInput): Promise<{ patientId?: string }> {
+    async acceptInbound({ session, chatId, items, assess: early }: AcceptInboundInput): Promise<AcceptedInbound> {
       for (const { message, receivedVia } of items) {
         if (message.fromMe) continue;
         const { created } = await repo.logMessage({
@@ -300,49 +352,24 @@ export function createMessageActivities(deps: MessageActivityDeps) {
           });
         }
       }
+      const [only] = items;
+      if (early && items.length === 1 && only && !only.message.fromMe) {
+        try {
+          const assessment = await assess({ session, chatId, messageIds: [only.message.messageId] });
+          return { patientId: assessment.patientId, assessment };
+        } catch (err) {
+          // Only a head start: the line assesses the message itself when the chat is quiet.
+          log.warn('early assessment failed; the conversation assesses the message in its turn', {
+            error: err instanceof Error ? err.message : String(err),
+          });
+        }
+      }
       const chat = await repo.getChatSession(session, chatId);
       return { patientId: chat?.patientId ?? undefined };
     },
 
     /** Asks the medical core about the recent conversation, ending with the burst being answered. */
-    async assessConversation({ session, chatId, messageIds, delayed }: AssessInput): Promise<AssessResult> {
-      const history = await repo.getHistory({ session, chatId, limit: CONTEXT_MESSAGES });
-      const answering = new Set(messageIds);
-      const newest = history.reduce((max, m) => Math.max(max, m.timestamp.getTime()), 0);
-      const messages: ConversationTurn[] = history
-        .filter((m) => answering.has(m.messageId) || newest - m.timestamp.getTime() <= CONTEXT_WINDOW_MS)
-        .filter((m) => m.deliveryStatus !== 'failed')
-        .map((m) => ({
-          role: m.direction === 'inbound' ? 'patient' : 'assistant',
-          text: turnText(m),
-          at: m.timestamp.toISOString(),
-        }));
-      const chat = await repo.getChatSession(session, chatId);
-      const patientId = chat?.patientId ?? undefined;
-      const patient = patientId && patients ? await patients.getPatientContext(patientId) : undefined;
-      const assessment = await medicalCore.assess({ messages, patient });
-      log.info('conversation assessed', {
-        triageLevel: assessment.triageLevel,
-        redFlags: assessment.redFlags,
-        provider: assessment.provider,
-        turns: messages.length,
-      });
-      const answered = history.filter((m) => answering.has(m.messageId));
-      const onlyAttachments =
-        answered.length > 0 &&
-        answered.every((m) => m.messageType !== 'text' && !m.caption?.trim() && !m.content?.trim());
-      const notices = [
-        ...(delayed ? [DELAY_NOTICE[assessment.language] ?? DELAY_NOTICE.en] : []),
-        ...(onlyAttachments ? [ATTACHMENT_NOTICE[assessment.language] ?? ATTACHMENT_NOTICE.en] : []),
-      ];
-      const reply = [...notices, assessment.reply].join('\n\n');
-      return {
-        ...assessment,
-        reply,
-        patientId,
-        expiresAt: new Date(Date.now() + settings.replyMaxAgeMs).toISOString(),
-      };
-    },
+    assessConversation: assess,
 
     /** The chat waits for a human from now on; the console inbox shows it first. */
     async recordEscalation(input: {

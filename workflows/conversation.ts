@@ -5,7 +5,8 @@
  * step itself, one piece of work at a time, so nothing else needs a lock, a lease or a turn:
  *
  *   inboundMessage ─▶ accept (log it, local) ─▶ wait until the chat is quiet for QUIET_WINDOW_MS
- *     ─▶ assess the burst (local for the rules engine) ─▶ escalate if it is an emergency
+ *     ─▶ assess the burst (local for the rules engine; a lone message was already assessed when it was
+ *        accepted, and that holds if nothing changed meanwhile) ─▶ escalate if it is an emergency
  *     ─▶ send the reply (activity on the rate-limited send queue) ─▶ record it and start one
  *        inboundMessageWorkflow per message of the burst, naming what was done for it.
  *   sendMessage ─▶ send (same queue, same line) ─▶ record.
@@ -120,10 +121,18 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   /** Media and alert activities run beside the line; continue-as-new waits for them. */
   const background = new Set<Promise<unknown>>();
   let step: ConversationState['step'] = 'idle';
+  /**
+   * Counts what can change a pending assessment: every message or request taken, handoff, patient link,
+   * failed ack, and every step of the line. A lone message's early assessment (acceptFresh) is used only
+   * if nothing of the kind happened since it was asked for.
+   */
+  let changes = 0;
+  let early: { messageId: string; changes: number; assessment: AssessResult } | undefined;
 
   setHandler(inboundMessageSignal, ({ message, receivedVia }) => {
     if (seenMessages.has(message.messageId)) return;
     remember(state.seenMessageIds, seenMessages, message.messageId, SEEN_MESSAGE_IDS);
+    changes += 1;
     const item: InboundItem = { kind: 'inbound', message, receivedVia, arrivedAt: Date.now() };
     enqueueInSentOrder(state.queue, item);
     fresh.push(item);
@@ -133,10 +142,12 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   setHandler(sendMessageSignal, ({ request }) => {
     if (seenRequests.has(request.requestId)) return;
     remember(state.seenRequestIds, seenRequests, request.requestId, SEEN_REQUEST_IDS);
+    changes += 1;
     state.queue.push({ kind: 'outbound', request });
   });
 
   setHandler(handoffSignal, ({ action, by }) => {
+    changes += 1;
     if (action === 'resume') {
       state.pausedReason = undefined;
       state.pausedBy = undefined;
@@ -148,12 +159,16 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   });
 
   setHandler(patientLinkedSignal, ({ patientId, attribute }) => {
+    changes += 1;
     state.patientId = patientId;
     upsertSearchAttributes([{ key: SA_PATIENT_ID, value: attribute }]);
   });
 
   setHandler(messageAckSignal, ({ messageId, status }) => {
-    if (status === 'failed') failedAcks.push(messageId);
+    if (status !== 'failed') return;
+    // A failed reply leaves the context the medical core reads.
+    changes += 1;
+    failedAcks.push(messageId);
   });
 
   setHandler(conversationStateQuery, (): ConversationState => ({
@@ -199,16 +214,35 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     );
   };
 
-  /** Logs new messages at once (the history, search and the console see them) and fetches their media beside the line. */
+  /**
+   * Logs new messages at once (the history, search and the console see them) and fetches their media beside
+   * the line. A lone patient text message that the line will answer next (nothing before it in the line,
+   * nothing else arriving with it, the chat not paused) is assessed in the same local activity: most
+   * messages are such, and the step then needs no local activity of its own.
+   */
   const acceptFresh = async (): Promise<void> => {
     const items = fresh.splice(0);
     if (items.length === 0) return;
-    const { patientId } = await local.acceptInbound({
+    const [only] = items;
+    const alone =
+      settings.assessLocally &&
+      items.length === 1 &&
+      only !== undefined &&
+      state.queue.length === 1 &&
+      state.queue[0] === only &&
+      !only.message.fromMe &&
+      !only.message.isGroup &&
+      only.message.messageType === 'text' &&
+      state.pausedReason === undefined;
+    const askedAt = changes;
+    const { patientId, assessment } = await local.acceptInbound({
       session,
       chatId,
       items: items.map(({ message, receivedVia }) => ({ message, receivedVia })),
+      ...(alone ? { assess: true } : {}),
     });
     if (patientId !== undefined) state.patientId = patientId;
+    if (alone && only && assessment) early = { messageId: only.message.messageId, changes: askedAt, assessment };
     for (const { message } of items) {
       if (message.media) inBackground('media', storeInboundMedia({ message }));
     }
@@ -221,10 +255,27 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     return burst;
   };
 
+  /** The early assessment of this burst if it still holds (one message, nothing changed since); used once. */
+  const takeEarly = (messageIds: string[]): AssessResult | undefined => {
+    const held = early;
+    early = undefined;
+    if (held === undefined || held.changes !== changes) return undefined;
+    return messageIds.length === 1 && messageIds[0] === held.messageId ? held.assessment : undefined;
+  };
+
   const answer = async (burst: InboundItem[]): Promise<void> => {
+    try {
+      await answerBurst(burst);
+    } finally {
+      changes += 1;
+    }
+  };
+
+  const answerBurst = async (burst: InboundItem[]): Promise<void> => {
     const messages = burst.map((item) => item.message);
     const messageIds = messages.map((m) => m.messageId);
     const base = { session, chatId, conversationWorkflowId: workflowInfo().workflowId };
+    const prepared = takeEarly(messageIds);
     state.messagesHandled += burst.length;
 
     // Staff replies typed on the phone, group chats and paused chats get no assistant reply.
@@ -249,7 +300,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     }
 
     step = 'assessing';
-    let assessment: AssessResult = await assessActivity({ session, chatId, messageIds });
+    let assessment: AssessResult = prepared ?? (await assessActivity({ session, chatId, messageIds }));
     if (assessment.triageLevel === 'emergency') {
       // Paused before the reply is sent: the next message waits for a human whatever happens to the send.
       state.pausedReason = 'escalated';
@@ -301,7 +352,15 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     state.repliesSent += 1;
   };
 
-  const sendRequest = async ({ request }: OutboundItem): Promise<void> => {
+  const sendRequest = async (item: OutboundItem): Promise<void> => {
+    try {
+      await sendOutbound(item);
+    } finally {
+      changes += 1;
+    }
+  };
+
+  const sendOutbound = async ({ request }: OutboundItem): Promise<void> => {
     step = 'sending';
     let sent: SendResult;
     try {

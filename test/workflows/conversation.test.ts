@@ -54,6 +54,9 @@ interface Calls {
   /** `restore` of each openConversation: true when a run starts afresh, false after continue-as-new. */
   opened: boolean[];
   accepted: string[];
+  /** Lone messages assessed as they were logged (acceptInbound with `assess`). */
+  early: string[];
+  /** The assessConversation step itself. */
   assessed: AssessInput[];
   sent: SendTextInput[];
   replies: RecordReplyInput[];
@@ -70,6 +73,10 @@ interface Behaviour {
   restored?: { pausedReason?: 'handoff' | 'escalated' };
   /** Throws for the n-th send (1-based) with this failure type, non-retryably. */
   failSend?: { nth: number; type: string };
+  /** false: a model answers (the assessment is an ordinary activity, never done early). */
+  assessLocally?: boolean;
+  /** Runs inside acceptInbound while it assesses a lone message early. */
+  onEarly?: () => Promise<void>;
 }
 
 function mockActivities(calls: Calls, behaviour: Behaviour, sendTaskQueue: string) {
@@ -77,33 +84,40 @@ function mockActivities(calls: Calls, behaviour: Behaviour, sendTaskQueue: strin
     quietWindowMs: QUIET_MS,
     replyMaxAgeMs: 15 * 60_000,
     humanReplyPausesBot: true,
-    assessLocally: true,
+    assessLocally: behaviour.assessLocally ?? true,
     sendTaskQueue,
     emergencyAttribute: 'emergency',
   };
   let sends = 0;
+  const assess = (input: AssessInput): Promise<AssessResult> => {
+    const triageLevel = behaviour.level?.(input) ?? 'self-care';
+    return Promise.resolve({
+      triageLevel,
+      reply: `${input.delayed ? 'sorry for the delay; ' : ''}re: ${input.messageIds.join(',')}`,
+      redFlags: triageLevel === 'emergency' ? ['chest-pain-warning'] : [],
+      followUpQuestions: [],
+      provider: 'rules',
+      model: 'rules',
+      language: 'en',
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+    });
+  };
   const main = {
     openConversation: ({ restore }: OpenConversationInput): Promise<OpenedConversation> => {
       calls.opened.push(restore);
       return Promise.resolve(restore ? { settings, restored: behaviour.restored ?? {} } : { settings });
     },
-    acceptInbound: ({ items }: AcceptInboundInput) => {
+    acceptInbound: async ({ session, chatId, items, assess: early }: AcceptInboundInput) => {
       calls.accepted.push(...items.map((i) => i.message.messageId));
-      return Promise.resolve({});
+      if (!early) return {};
+      const messageIds = items.map((i) => i.message.messageId);
+      calls.early.push(...messageIds);
+      await behaviour.onEarly?.();
+      return { assessment: await assess({ session, chatId, messageIds }) };
     },
     assessConversation: (input: AssessInput): Promise<AssessResult> => {
       calls.assessed.push(input);
-      const triageLevel = behaviour.level?.(input) ?? 'self-care';
-      return Promise.resolve({
-        triageLevel,
-        reply: `${input.delayed ? 'sorry for the delay; ' : ''}re: ${input.messageIds.join(',')}`,
-        redFlags: triageLevel === 'emergency' ? ['chest-pain-warning'] : [],
-        followUpQuestions: [],
-        provider: 'rules',
-        model: 'rules',
-        language: 'en',
-        expiresAt: new Date(Date.now() + 60_000).toISOString(),
-      });
+      return assess(input);
     },
     recordEscalation: ({ chatId }: { chatId: string }) => {
       calls.escalations.push(chatId);
@@ -170,6 +184,7 @@ async function withConversation(
   const calls: Calls = {
     opened: [],
     accepted: [],
+    early: [],
     assessed: [],
     sent: [],
     replies: [],
@@ -265,6 +280,38 @@ describe('conversationWorkflow', () => {
       expect(await chat.state()).toMatchObject({ queueLength: 0, repliesSent: 1, messagesHandled: 3, step: 'idle' });
     }));
 
+  it('answers a lone message with the assessment made when it was logged: no assessment step of its own', () =>
+    withConversation({}, async (chat) => {
+      await chat.say('solo');
+      await chat.until('the reply', () => chat.calls.replies.length === 1);
+      expect(chat.calls.early).toEqual(['solo']);
+      expect(chat.calls.assessed).toEqual([]);
+      expect(chat.calls.sent[0]).toMatchObject({ text: 're: solo', anchorMessageId: 'solo' });
+    }));
+
+  it('assesses again when the chat changed while the early assessment was made (a request came in)', () => {
+    let current: Chat | undefined;
+    const onEarly = async () => {
+      await current?.request('req-1', 'your appointment is at 9');
+    };
+    return withConversation({ onEarly }, async (chat) => {
+      current = chat;
+      await chat.say('first');
+      await chat.until('the reply and the request', () => chat.calls.replies.length + chat.calls.requests.length === 2);
+      expect(chat.calls.early).toEqual(['first']);
+      expect(chat.calls.assessed.map((a) => a.messageIds)).toEqual([['first']]);
+      expect(chat.calls.sent.map((s) => s.text)).toEqual(['re: first', 'your appointment is at 9']);
+    });
+  });
+
+  it('never assesses early when a model answers (an ordinary activity, asked once per burst)', () =>
+    withConversation({ assessLocally: false }, async (chat) => {
+      await chat.say('solo');
+      await chat.until('the reply', () => chat.calls.replies.length === 1);
+      expect(chat.calls.early).toEqual([]);
+      expect(chat.calls.assessed.map((a) => a.messageIds)).toEqual([['solo']]);
+    }));
+
   it('answers in the order the patient wrote, whatever order the webhooks came in', () =>
     withConversation({}, async (chat) => {
       const t = Date.now();
@@ -352,7 +399,9 @@ describe('conversationWorkflow', () => {
     withConversation({ failSend: { nth: 1, type: FailureType.ReplyExpired } }, async (chat) => {
       await chat.say('late');
       await chat.until('the reply', () => chat.calls.replies.length === 1);
-      expect(chat.calls.assessed.map((a) => a.delayed ?? false)).toEqual([false, true]);
+      // The lone message was assessed as it was logged; the reply written again is a step of its own.
+      expect(chat.calls.early).toEqual(['late']);
+      expect(chat.calls.assessed.map((a) => a.delayed ?? false)).toEqual([true]);
       expect(chat.calls.sent.map((s) => s.text)).toEqual(['sorry for the delay; re: late']);
       expect(chat.calls.failed).toHaveLength(0);
     }));

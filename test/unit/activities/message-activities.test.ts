@@ -77,12 +77,12 @@ const medicalCore: MedicalCore = {
   },
 };
 
-function activities(ids = plainWorkflowIds) {
+function activities(ids = plainWorkflowIds, core: MedicalCore = medicalCore) {
   return createMessageActivities({
     repo: db.repo,
     mediaStore: createMediaStore({ root: path.join(dir, 'media'), maxBytes: 1_000_000 }),
     wpp: {} as IWhatsAppService,
-    medicalCore,
+    medicalCore: core,
     client: client as never,
     taskQueue: 'q',
     ids,
@@ -140,6 +140,40 @@ describe('acceptInbound', () => {
     expect(history.map((m) => [m.messageId, m.direction, m.senderType, m.content])).toEqual([
       ['m1', 'inbound', 'patient', 'text of m1'],
     ]);
+    expect(lastAssessInput).toBeUndefined();
+  });
+
+  it('with assess, logs the message and then assesses the conversation ending with it, as assessConversation would', async () => {
+    const a = activities();
+    await run(a.acceptInbound, {
+      session: SESSION,
+      chatId: CHAT,
+      items: [{ message: message('m0'), receivedVia: 'webhook' }],
+    });
+    const accepted = await run(a.acceptInbound, {
+      session: SESSION,
+      chatId: CHAT,
+      items: [{ message: message('m1'), receivedVia: 'webhook' }],
+      assess: true,
+    });
+    expect(lastAssessInput?.messages.map((m) => m.text)).toEqual(['text of m0', 'text of m1']);
+    const later = await run(a.assessConversation, { session: SESSION, chatId: CHAT, messageIds: ['m1'] });
+    const { expiresAt, ...rest } = accepted.assessment ?? ({ expiresAt: '' } as AssessResult);
+    expect(rest).toEqual({ ...later, expiresAt: undefined, patientId: undefined });
+    expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now());
+  });
+
+  it('with assess, still logs the message when the assessment fails, and answers without one', async () => {
+    const a = activities(plainWorkflowIds, { assess: () => Promise.reject(new Error('rules unavailable')) });
+    const accepted = await run(a.acceptInbound, {
+      session: SESSION,
+      chatId: CHAT,
+      items: [{ message: message('m1'), receivedVia: 'webhook' }],
+      assess: true,
+    });
+    expect(accepted.assessment).toBeUndefined();
+    const history = await db.repo.getHistory({ session: SESSION, chatId: CHAT, limit: 10 });
+    expect(history.map((m) => m.messageId)).toEqual(['m1']);
   });
 });
 
