@@ -114,9 +114,10 @@ export function createConversationRepository(sequelize: Sequelize): IConversatio
     const existing = await ConversationMessage.findOne({ where: key });
     if (existing) return { message: toMessageRecord(existing), created: false };
     await ensureChatSession(input.session, input.chatId);
+    let created: ConversationMessage;
     try {
-      await sequelize.transaction(async (transaction) => {
-        await ConversationMessage.create(
+      created = await sequelize.transaction(async (transaction) => {
+        const row = await ConversationMessage.create(
           {
             session: input.session,
             chatId: input.chatId,
@@ -138,6 +139,7 @@ export function createConversationRepository(sequelize: Sequelize): IConversatio
           { transaction },
         );
         await countMessageOnChat(input, transaction);
+        return row;
       });
     } catch (err) {
       // Another writer inserted the same message between our read and our insert.
@@ -146,8 +148,11 @@ export function createConversationRepository(sequelize: Sequelize): IConversatio
       if (!winner) throw err;
       return { message: toMessageRecord(winner), created: false };
     }
+    // A patient's message has no delivery events (only receipts of our own sends are stored).
+    if (input.direction === 'inbound') return { message: toMessageRecord(created), created: true };
     // After the commit, so an event stored while we inserted is seen either here or by its writer.
     const early = await DeliveryEvent.findAll({ where: key, order: [['id', 'ASC']] });
+    if (early.length === 0) return { message: toMessageRecord(created), created: true };
     const advanced = await advanceStatus(input.session, input.messageId, early);
     if (!advanced) throw new Error(`message ${input.messageId} vanished right after insert`);
     return { message: toMessageRecord(advanced.row), created: true };
