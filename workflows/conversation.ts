@@ -51,11 +51,20 @@ import {
 } from '../contracts';
 import { ALERT, ASSESSMENT, LOCAL_DATABASE, MEDIA, SEND } from './presets';
 
-/** Message ids remembered for de-duplication: duplicates come seconds or minutes later, not thousands of messages. */
-const SEEN_MESSAGE_IDS = 2000;
-const SEEN_REQUEST_IDS = 1000;
-/** Continue-as-new well before Temporal's history limits; the state carried over is small. */
+/**
+ * Ids remembered for de-duplication. The API and the catch-up skip messages the database already has, so
+ * these only need to cover what is in flight (taken, not yet logged): seconds, not hundreds of messages.
+ */
+const SEEN_MESSAGE_IDS = 500;
+const SEEN_REQUEST_IDS = 500;
+/** Continue-as-new well before Temporal's history limits, even under a steady stream of messages. */
 const MAX_HISTORY_EVENTS = 4000;
+/**
+ * Continue-as-new as soon as the line is idle past this many events: a conversation evicted from the
+ * worker's cache (a chat quiet for a while) is rebuilt by replaying its run's history on its next message,
+ * so runs are kept to a few messages. The state carried over is a few KB.
+ */
+const IDLE_HISTORY_EVENTS = 60;
 /** A reply whose assessment expired while it waited is redone at most this many times, then sent as is. */
 const MAX_REASSESSMENTS = 3;
 
@@ -392,6 +401,10 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
 
   const historyLimit = input.historyLimit ?? MAX_HISTORY_EVENTS;
   const longHistory = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
+  const idleHistoryLimit = input.idleHistoryLimit ?? IDLE_HISTORY_EVENTS;
+  /** Nothing in line and nothing running beside it (a media fetch may take minutes: never waited for here). */
+  const idleAndLong = () =>
+    state.queue.length === 0 && background.size === 0 && workflowInfo().historyLength > idleHistoryLimit;
 
   // New messages are logged as they come, even while the line waits on a slow send (session down).
   let accepting = false;
@@ -407,18 +420,26 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
 
   for (;;) {
     step = 'idle';
-    await condition(() => (allAccepted() && (state.queue.length > 0 || longHistory())) || failedAcks.length > 0);
+    await condition(
+      () => (allAccepted() && (state.queue.length > 0 || longHistory() || idleAndLong())) || failedAcks.length > 0,
+    );
 
     for (const messageId of failedAcks.splice(0)) {
       if (state.pausedReason === 'escalated') alert({ kind: 'undelivered-escalated-reply', messageId });
     }
 
     if (!allAccepted()) continue;
-    if (longHistory()) {
+    if (longHistory() || idleAndLong()) {
       // Media and alerts of this run finish first; the queue (all of it logged) is carried over.
       await Promise.all([...background]);
       if (allAccepted()) {
-        await continueAsNew<typeof conversationWorkflow>({ session, chatId, state, historyLimit: input.historyLimit });
+        await continueAsNew<typeof conversationWorkflow>({
+          session,
+          chatId,
+          state,
+          historyLimit: input.historyLimit,
+          idleHistoryLimit: input.idleHistoryLimit,
+        });
       }
       continue;
     }

@@ -27,6 +27,7 @@ import {
   inboundMessageSignal,
   sendMessageSignal,
   type ConversationState,
+  type ConversationWorkflowInput,
   type InboundItem,
   type InboundMessage,
   type OutboundRequest,
@@ -178,7 +179,7 @@ interface Chat {
 async function withConversation(
   behaviour: Behaviour,
   fn: (chat: Chat) => Promise<void>,
-  historyLimit?: number,
+  limits: Pick<ConversationWorkflowInput, 'historyLimit' | 'idleHistoryLimit'> = {},
 ): Promise<void> {
   const taskQueue = `conversation-${randomUUID()}`;
   const calls: Calls = {
@@ -225,7 +226,7 @@ async function withConversation(
     env.client.workflow.signalWithStart<typeof conversationWorkflow, [A]>('conversationWorkflow', {
       workflowId,
       taskQueue,
-      args: [{ session: SESSION, chatId, ...(historyLimit ? { historyLimit } : {}) }],
+      args: [{ session: SESSION, chatId, ...limits }],
       signal,
       signalArgs: [arg],
     });
@@ -448,6 +449,26 @@ describe('conversationWorkflow', () => {
         expect(chat.calls.opened.length).toBeGreaterThan(1);
         expect(chat.calls.opened.slice(1).every((restore) => restore === false)).toBe(true);
       },
-      40,
+      { historyLimit: 40 },
+    ));
+
+  it('continues as new once the line is idle past the idle limit, and goes on answering without loss', () =>
+    withConversation(
+      {},
+      async (chat) => {
+        await chat.say('m1');
+        const { runId: firstRun } = await chat.handle.describe();
+        await chat.until('reply 1', () => chat.calls.replies.length === 1);
+        await chat.until('a new run', async () => (await chat.handle.describe()).runId !== firstRun);
+        // Nothing came in: the run ended because it was idle, and the new one opened from its state.
+        expect(chat.calls.opened).toEqual([true, false]);
+        await chat.say('m1'); // a duplicate from before
+        await chat.say('m2');
+        await chat.until('reply 2', () => chat.calls.replies.length === 2);
+        await pause(QUIET_MS * 2);
+        expect(chat.calls.sent.map((s) => s.text)).toEqual(['re: m1', 're: m2']);
+        expect(await chat.state()).toMatchObject({ repliesSent: 2, messagesHandled: 2, queueLength: 0 });
+      },
+      { idleHistoryLimit: 10 },
     ));
 });
