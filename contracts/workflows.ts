@@ -13,7 +13,7 @@ export interface ConversationWorkflowInput {
   /** History length that triggers continue-as-new (default 4000; tests use small values). */
   historyLimit?: number;
   /**
-   * History length above which the conversation continues as new as soon as it is idle (default 60): a chat
+   * History length above which the conversation continues as new as soon as it is idle (default 500): a chat
    * that writes again after its workflow left the worker's cache then replays a short history.
    */
   idleHistoryLimit?: number;

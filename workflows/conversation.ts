@@ -60,11 +60,12 @@ const SEEN_REQUEST_IDS = 500;
 /** Continue-as-new well before Temporal's history limits, even under a steady stream of messages. */
 const MAX_HISTORY_EVENTS = 4000;
 /**
- * Continue-as-new as soon as the line is idle past this many events: a conversation evicted from the
- * worker's cache (a chat quiet for a while) is rebuilt by replaying its run's history on its next message,
- * so runs are kept to a few messages. The state carried over is a few KB.
+ * Continue-as-new as soon as the line is idle past this many events (some 30 messages): a conversation
+ * evicted from the worker's cache (a chat quiet for a while) is rebuilt by replaying its run's history on
+ * its next message, which this bounds far below 4,000. Not lower: a new run cost the Temporal server about
+ * as much CPU as six messages in `npm run bench` (60 events: +4.5 ms per message, no gain in the worker).
  */
-const IDLE_HISTORY_EVENTS = 60;
+const IDLE_HISTORY_EVENTS = 500;
 /** A reply whose assessment expired while it waited is redone at most this many times, then sent as is. */
 const MAX_REASSESSMENTS = 3;
 

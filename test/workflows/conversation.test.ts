@@ -460,6 +460,7 @@ describe('conversationWorkflow', () => {
         const { runId: firstRun } = await chat.handle.describe();
         await chat.until('reply 1', () => chat.calls.replies.length === 1);
         await chat.until('a new run', async () => (await chat.handle.describe()).runId !== firstRun);
+        await chat.until('the new run opened', () => chat.calls.opened.length === 2);
         // Nothing came in: the run ended because it was idle, and the new one opened from its state.
         expect(chat.calls.opened).toEqual([true, false]);
         await chat.say('m1'); // a duplicate from before
