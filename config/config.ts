@@ -258,7 +258,7 @@ const envSchema = z.object({
   SESSION_KEEPER_CATCH_UP_SECONDS: int(300, 1, 86_400),
   SESSION_STUCK_SECONDS: int(180, 10, 86_400),
   WORKER_METRICS_PORT: int(9464, 0, 65535),
-  WORKER_MAX_CACHED_WORKFLOWS: int(300, 0),
+  WORKER_MAX_CACHED_WORKFLOWS: int(200, 0),
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(50, 1),
   WORKER_SHUTDOWN_GRACE_SECONDS: int(30, 0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
