@@ -23,22 +23,11 @@ export const PREBUILT_BUNDLE_PATH = COMPILED
   ? path.resolve(__dirname, '..', 'workflow-bundle.js')
   : path.resolve(__dirname, '..', 'dist', 'workflow-bundle.js');
 
-/**
- * Modules every workflow shares instead of evaluating a copy of its own. The SDK's reusable context gives
- * each workflow (each message's, each conversation rebuilt after leaving the cache) fresh instances of the
- * modules loaded after it starts: 21 of them here, 0.40 ms and 45 KiB each time; shared, 0.18 ms and 12 KiB
- * (measured with the SDK's ReusableVMWorkflowCreator on dist/workflow-bundle.js). The SDK deep-freezes what
- * it preloads: these modules keep no state of their own (constants, activity proxies, workflow functions),
- * and the workflow tests run with the same list (test/helpers/temporal.ts).
- */
-export const PRELOADED_WORKFLOW_MODULES = [WORKFLOWS_PATH, '@temporalio/workflow', FAILURE_CONVERTER_PATH];
-
 /** The workflow code as the worker runs it (webpack); what `npm run build` writes to PREBUILT_BUNDLE_PATH. */
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     failureConverterPath: FAILURE_CONVERTER_PATH,
-    preloadModules: PRELOADED_WORKFLOW_MODULES,
     logger: quietBundlerLogger,
   });
 }

@@ -35,7 +35,6 @@ import {
 } from '@temporalio/worker';
 import { SA_CHAT_ID, SA_PATIENT_ID, SA_TRIAGE_LEVEL, SA_WHATSAPP_SESSION } from '../../contracts';
 import { FAILURE_CONVERTER_PATH } from '../../temporal/data-converter';
-import { PRELOADED_WORKFLOW_MODULES } from '../../worker/worker';
 
 /** Starting a server and bundling workflows take seconds on a busy machine: use in jest.setTimeout. */
 export const TEMPORAL_TEST_TIMEOUT_MS = 120_000;
@@ -187,10 +186,7 @@ export async function bundleWorkflows(
 ): Promise<WorkflowBundleWithSourceMap> {
   quietRuntime();
   // The product's workflows encode failure messages like production (temporal/failure-converter.ts).
-  const product =
-    workflowsPath === WORKFLOWS_INDEX
-      ? { failureConverterPath: FAILURE_CONVERTER_PATH, preloadModules: PRELOADED_WORKFLOW_MODULES }
-      : {};
+  const product = workflowsPath === WORKFLOWS_INDEX ? { failureConverterPath: FAILURE_CONVERTER_PATH } : {};
   return bundleWorkflowCode({ logger: new DefaultLogger('WARN'), ...product, ...options, workflowsPath });
 }
 
