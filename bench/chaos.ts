@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import { buildProgram } from './lib/build';
 import { checksTable, runChecks } from './lib/checks';
-import { findJemalloc, SESSION, startCluster, type Cluster } from './lib/cluster';
+import { describeAllocator, findJemalloc, SESSION, startCluster, type Cluster } from './lib/cluster';
 import { playPlan, type Injected } from './lib/load';
 import { describeMachine, machineFacts } from './lib/machine';
 import { collectOutcome, waitForAllAnswered, type Outcome } from './lib/outcome';
@@ -207,9 +207,7 @@ async function main(): Promise<void> {
   );
   // The image's allocator when this machine has it (apt-get install libjemalloc2); glibc's otherwise.
   const jemalloc = findJemalloc();
-  say(
-    `the worker and the API: ${jemalloc ? `jemalloc preloaded (${jemalloc}) as in the image` : "glibc's malloc (libjemalloc2 is not installed)"}`,
-  );
+  say(`the worker and the API: ${describeAllocator(jemalloc, 'libjemalloc2 is not installed')}`);
   const cluster = await startCluster({
     program: 'compiled',
     jemalloc,

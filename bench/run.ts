@@ -18,7 +18,15 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase, type Database } from '../db';
 import { buildProgram } from './lib/build';
-import { findJemalloc, httpStatus, SESSION, startCluster, WEBHOOK_TOKEN, type Cluster } from './lib/cluster';
+import {
+  describeAllocator,
+  findJemalloc,
+  httpStatus,
+  SESSION,
+  startCluster,
+  WEBHOOK_TOKEN,
+  type Cluster,
+} from './lib/cluster';
 import { historyStats, type HistoryStats } from './lib/history';
 import { onMessageBody, openLoop, playPlan, type Injected, type OpenLoopResult } from './lib/load';
 import { describeMachine, machineFacts } from './lib/machine';
@@ -845,7 +853,7 @@ async function main(): Promise<void> {
     ...describeMachine(facts),
     `load average (1 min) during the run: mean ${fmt(loads.reduce((a, b) => a + b, 0) / loads.length, 2)}, max ${fmt(Math.max(...loads), 2)}, at the end ${fmt(os.loadavg()[0] ?? NaN, 2)} (other work on the machine shows here)`,
     `command: \`${command}\``,
-    `the worker and the API: compiled, ${jemalloc ? `jemalloc preloaded (${jemalloc}) as in the image` : "glibc's malloc (--glibc; the image preloads jemalloc)"}`,
+    `the worker and the API: compiled, ${describeAllocator(jemalloc, '--glibc; the image preloads jemalloc')}`,
   ];
   const summaryTable: Table = {
     title: 'Against the targets of issue 15',

@@ -274,14 +274,6 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   };
 
   const answer = async (burst: InboundItem[]): Promise<void> => {
-    try {
-      await answerBurst(burst);
-    } finally {
-      changes += 1;
-    }
-  };
-
-  const answerBurst = async (burst: InboundItem[]): Promise<void> => {
     const messages = burst.map((item) => item.message);
     const messageIds = messages.map((m) => m.messageId);
     const base = { session, chatId, conversationWorkflowId: workflowInfo().workflowId };
@@ -362,15 +354,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     state.repliesSent += 1;
   };
 
-  const sendRequest = async (item: OutboundItem): Promise<void> => {
-    try {
-      await sendOutbound(item);
-    } finally {
-      changes += 1;
-    }
-  };
-
-  const sendOutbound = async ({ request }: OutboundItem): Promise<void> => {
+  const sendRequest = async ({ request }: OutboundItem): Promise<void> => {
     step = 'sending';
     let sent: SendResult;
     try {
@@ -450,6 +434,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     if (head.kind === 'outbound') {
       state.queue.shift();
       await sendRequest(head);
+      changes += 1; // what it recorded is in the conversation an early assessment read
       continue;
     }
     // Let the burst finish: the chat must be quiet for the window (staff messages do not wait).
@@ -460,5 +445,6 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
       continue;
     }
     await answer(takeBurst());
+    changes += 1;
   }
 }

@@ -67,6 +67,11 @@ export function findJemalloc(): string | undefined {
   return ['/usr/local/lib/libjemalloc.so.2', `/usr/lib/${triplet}/libjemalloc.so.2`].find((p) => existsSync(p));
 }
 
+/** Which allocator the compiled programs run on, for the run's log and results; `why` says why not jemalloc. */
+export function describeAllocator(jemalloc: string | undefined, why: string): string {
+  return jemalloc ? `jemalloc preloaded (${jemalloc}) as in the image` : `glibc's malloc (${why})`;
+}
+
 /** The production image's environment (Dockerfile) for the compiled programs. */
 export function imageEnv(jemalloc: string | undefined): Record<string, string> {
   return {
