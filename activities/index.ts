@@ -9,6 +9,7 @@ import type { IWhatsAppService } from '../wppconnect/types';
 import { createAlertActivities, createAlertClient, type AlertClient } from './alerts';
 import { createDeliveryActivities } from './delivery-activities';
 import { createMessageActivities } from './message-activities';
+import { createMessageRecords } from './message-records';
 import { createSendActivities, type SessionGate } from './send-activities';
 import { createLidResolver } from '../wppconnect/contacts';
 import { createCatchUpActivities } from './catch-up';
@@ -94,11 +95,17 @@ export function createActivities(deps: ActivityDeps) {
   };
 }
 
-/** Activities of the send task queue (rate limited by the worker). */
+/** Activities of the send task queue (rate limited by the worker); an assistant reply is recorded there too. */
 export function createSendQueueActivities(deps: ActivityDeps) {
   return createSendActivities({
     wpp: deps.wpp,
     repo: deps.repo,
+    records: createMessageRecords({
+      repo: deps.repo,
+      client: deps.client,
+      taskQueue: deps.config.temporal.taskQueue,
+      ids: deps.ids ?? plainWorkflowIds,
+    }),
     mediaStore: deps.mediaStore,
     sessionGate: deps.sessionGate ?? createSessionGate({ client: deps.client, ids: deps.ids }),
   });

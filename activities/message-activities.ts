@@ -1,16 +1,10 @@
 import { log } from '@temporalio/activity';
-import { type Client, WorkflowIdReusePolicy } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { NativeConnection } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import {
-  SA_CHAT_ID,
-  SA_PATIENT_ID,
-  SA_TRIAGE_LEVEL,
-  SA_WHATSAPP_SESSION,
+  recordedMessage,
   type InboundItem,
   type InboundMessage,
   type InboundOutcome,
-  type InboundWorkflowInput,
   type MessageType,
   type OutboundRequest,
   type PausedReason,
@@ -25,7 +19,8 @@ import { LogEvent, maskChatId } from '../observability/logger';
 import type { Assessment, ConversationTurn, MedicalCore, PatientRecordProvider } from '../triage/types';
 import type { IWhatsAppService } from '../wppconnect/types';
 import { storeInboundMedia as storeInboundMediaFile, type StoreInboundMediaResult } from './inbound-media';
-import { pendingReplyId, type SendResult } from './send-activities';
+import { createMessageRecords, pendingReplyId, type Where } from './message-records';
+import type { SendResult } from './send-activities';
 
 /**
  * The conversation workflow's steps (workflows/conversation.ts). Most run as local activities inside the
@@ -79,12 +74,6 @@ export interface MessageActivityDeps {
   settings: PipelineSettings;
 }
 
-interface Where {
-  session: string;
-  chatId: string;
-  conversationWorkflowId: string;
-}
-
 export interface RestoredChat {
   pausedReason?: PausedReason;
   patientId?: string;
@@ -136,12 +125,6 @@ export interface AssessResult extends Assessment {
   expiresAt: string;
 }
 
-export interface RecordReplyInput extends Where {
-  items: InboundItem[];
-  sent: SendResult;
-  assessment: AssessResult;
-}
-
 export interface RecordFailedReplyInput extends Where {
   items: InboundItem[];
   content: string;
@@ -186,51 +169,7 @@ export function turnText(m: ConversationMessageRecord): string {
 export function createMessageActivities(deps: MessageActivityDeps) {
   const { repo, mediaStore, wpp, medicalCore, patients, client, ids, settings } = deps;
 
-  /**
-   * The per-message workflows, one per message of a burst; started once, even when this activity is
-   * retried (a message's workflow id is taken for good: REJECT_DUPLICATE).
-   */
-  const triageAttribute = (level: TriageLevel | undefined) => {
-    const value = level === undefined ? undefined : ids.triageAttribute(level);
-    return value === undefined ? [] : [{ key: SA_TRIAGE_LEVEL, value }];
-  };
-
-  const eagerStart = client.workflow.connection instanceof NativeConnection;
-
-  const startRecords = async (where: Where, records: Omit<InboundWorkflowInput, keyof Where>[]): Promise<void> => {
-    const patientId = (await repo.getChatSession(where.session, where.chatId))?.patientId ?? undefined;
-    await Promise.all(
-      records.map(async (record) => {
-        const input: InboundWorkflowInput = { ...where, ...record };
-        try {
-          await client.workflow.start('inboundMessageWorkflow', {
-            workflowId: ids.inbound(where.session, record.messageId),
-            taskQueue: deps.taskQueue,
-            args: [input],
-            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-            // Its first task comes back in the start's answer to this worker when the client shares the
-            // workers' native connection (worker/main.ts), skipping a trip through the task queue; the SDK
-            // refuses an eager start on any other connection.
-            requestEagerStart: eagerStart,
-            typedSearchAttributes: [
-              { key: SA_CHAT_ID, value: ids.chatAttribute(where.session, where.chatId) },
-              { key: SA_WHATSAPP_SESSION, value: where.session },
-              ...(patientId ? [{ key: SA_PATIENT_ID, value: ids.patientAttribute(patientId) }] : []),
-              ...triageAttribute(record.triageLevel),
-            ],
-          });
-        } catch (err) {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        }
-      }),
-    );
-  };
-
-  const baseRecord = (item: InboundItem) => ({
-    messageId: item.message.messageId,
-    sentAt: item.message.sentAt,
-    receivedVia: item.receivedVia,
-  });
+  const { startRecords } = createMessageRecords({ repo, client, taskQueue: deps.taskQueue, ids });
 
   /** The API writes the request row only after Temporal took the signal, so the worker can get here first. */
   const updateRequest = async (
@@ -396,51 +335,6 @@ export function createMessageActivities(deps: MessageActivityDeps) {
       });
     },
 
-    /** Logs the reply WPPConnect accepted, then names the work in each message's workflow. */
-    async recordReply({ items, sent, assessment, ...where }: RecordReplyInput): Promise<void> {
-      const [leader] = items;
-      if (!leader) return;
-      const messageIds = items.map((i) => i.message.messageId);
-      const leaderWorkflowId = ids.inbound(where.session, leader.message.messageId);
-      // In place of the pending row the send left while it waited (activities/send-activities.ts).
-      await repo.replacePendingMessage(where.session, pendingReplyId(where.conversationWorkflowId), {
-        session: where.session,
-        chatId: where.chatId,
-        messageId: sent.messageId,
-        timestamp: new Date(),
-        direction: 'outbound',
-        senderType: 'assistant',
-        messageType: 'text',
-        content: assessment.reply,
-        metadata: {
-          workflowId: where.conversationWorkflowId,
-          inReplyTo: messageIds,
-          triageLevel: assessment.triageLevel,
-          ...(assessment.redFlags.length > 0 ? { redFlags: assessment.redFlags } : {}),
-        },
-        deliveryStatus: 'sent',
-      });
-      log.info('message sent', {
-        event: LogEvent.MessageSent,
-        session: where.session,
-        chat: maskChatId(where.chatId),
-        messageType: 'text',
-        senderType: 'assistant',
-        triageLevel: assessment.triageLevel,
-      });
-      const reply = {
-        answeredBy: leaderWorkflowId,
-        replyMessageId: sent.messageId,
-        coveredMessageIds: messageIds,
-        triageLevel: assessment.triageLevel,
-        redFlags: assessment.redFlags,
-      };
-      await startRecords(
-        where,
-        items.map((item, i) => ({ ...baseRecord(item), ...reply, outcome: i === 0 ? 'replied' : 'coalesced' })),
-      );
-    },
-
     /** A reply that could not be sent stays visible: a failed row with the reason. */
     async recordFailedReply({ items, content, reason, ...where }: RecordFailedReplyInput): Promise<void> {
       const [leader] = items;
@@ -463,7 +357,7 @@ export function createMessageActivities(deps: MessageActivityDeps) {
       await startRecords(
         where,
         items.map((item) => ({
-          ...baseRecord(item),
+          ...recordedMessage(item),
           outcome: 'failed',
           answeredBy,
           coveredMessageIds: messageIds,
@@ -476,7 +370,7 @@ export function createMessageActivities(deps: MessageActivityDeps) {
     async recordOutcomes({ items, outcome, reason, ...where }: RecordOutcomesInput): Promise<void> {
       await startRecords(
         where,
-        items.map((item) => ({ ...baseRecord(item), outcome, reason })),
+        items.map((item) => ({ ...recordedMessage(item), outcome, reason })),
       );
     },
 
@@ -516,7 +410,7 @@ export function createMessageActivities(deps: MessageActivityDeps) {
       }
       await startRecords(
         where,
-        staff.map((item) => ({ ...baseRecord(item), outcome: 'staff', reason: 'typed on the clinic phone' })),
+        staff.map((item) => ({ ...recordedMessage(item), outcome: 'staff', reason: 'typed on the clinic phone' })),
       );
       return { human };
     },

@@ -1,7 +1,8 @@
 import { activityInfo, ApplicationFailure, heartbeat, log, sleep } from '@temporalio/activity';
 import { FailureType } from '../contracts';
-import type { IConversationRepository } from '../db/types';
+import type { ConversationMessageRecord, IConversationRepository } from '../db/types';
 import type { MediaStore } from '../media/store';
+import { pendingReplyId, type MessageRecords, type ReplyRecord } from './message-records';
 import { isWppError } from '../wppconnect/errors';
 import type { IWhatsAppService, SentMessage, WppMessage } from '../wppconnect/types';
 
@@ -21,6 +22,11 @@ import type { IWhatsAppService, SentMessage, WppMessage } from '../wppconnect/ty
  * - a look-up for an earlier send that keeps failing is decided (send) instead of looping.
  * What an attempt learnt travels to the next in the heartbeat details (AttemptMarker), which Temporal hands
  * to the retry.
+ *
+ * An assistant reply (`SendTextInput.reply`) is recorded here as soon as WhatsApp took it: the sent row in
+ * place of the pending one, and the burst's message workflows (activities/message-records.ts). A failure to
+ * record leaves the sent message in the marker, and the retry only records; a retry after a worker that died
+ * once it had recorded finds its own recorded reply in the look-up.
  */
 
 export interface SessionGate {
@@ -50,10 +56,12 @@ export const SEND_TIMING: SendTiming = {
 export interface SendActivityDeps {
   wpp: IWhatsAppService;
   /**
-   * Tells which of our messages in the chat are already recorded replies (so not this send), and keeps the
-   * pending row of a reply that waits.
+   * Tells which of our messages in the chat are already recorded replies (so not this send, unless recorded
+   * as this very reply), and keeps the pending row of a reply that waits.
    */
-  repo: Pick<IConversationRepository, 'findExistingMessageIds' | 'upsertPendingMessage'>;
+  repo: Pick<IConversationRepository, 'findExistingMessageIds' | 'getMessage' | 'upsertPendingMessage'>;
+  /** Records an assistant reply once WhatsApp took it (`SendTextInput.reply`). */
+  records: Pick<MessageRecords, 'recordReply'>;
   mediaStore: MediaStore;
   sessionGate?: SessionGate;
   timing?: Partial<SendTiming>;
@@ -73,6 +81,13 @@ export interface SendTextInput {
    * attempt fails with the non-retryable `ReplyExpired` and the conversation writes it again.
    */
   notAfter?: string;
+  /**
+   * An assistant reply (given with `anchorMessageId`): once WhatsApp took it, the same activity records it in
+   * place of its pending row and starts the burst's message workflows (activities/message-records.ts), so the
+   * conversation needs no step of its own for that. An attempt that fails only at recording leaves the sent
+   * message in its heartbeat details: the retry records it without sending again.
+   */
+  reply?: ReplyRecord;
 }
 
 export interface SendMediaInput {
@@ -109,12 +124,11 @@ export interface AttemptMarker {
   recipientMissingAtMs?: number;
   /** Look-ups for an earlier send that failed in a row. */
   lookupFailures?: number;
+  /** WhatsApp took the message, but recording it failed: the next attempt only records it. */
+  sent?: { messageId: string; chatId: string; ack: number };
 }
 
-/** The row a waiting reply shows in the history; recordReply/recordFailedReply write the outcome in its place. */
-export function pendingReplyId(conversationWorkflowId: string): string {
-  return `pending:${conversationWorkflowId}`;
-}
+export { pendingReplyId } from './message-records';
 
 /** How many recent chat messages a retried attempt inspects. */
 const LOOKBACK_MESSAGES = 50;
@@ -181,9 +195,26 @@ interface SendSpec {
   /** Recognises this send among the chat's messages. */
   matches: (m: WppMessage) => boolean;
   send: () => Promise<SentMessage>;
+  /** An assistant reply (sendText's `reply`): how its recorded row is recognised, and how to record it. */
+  reply?: ReplyRecord;
+  record?: (messageId: string) => Promise<void>;
 }
 
-export function createSendActivities({ wpp, repo, mediaStore, sessionGate, timing }: SendActivityDeps) {
+/** A recorded row that is this very reply (an earlier attempt sent and recorded it, then its worker died). */
+function isThisReply(row: ConversationMessageRecord, reply: ReplyRecord, anchorMessageId: string): boolean {
+  const inReplyTo = row.metadata.inReplyTo;
+  return (
+    row.direction === 'outbound' &&
+    row.senderType === 'assistant' &&
+    row.deliveryStatus !== 'pending' &&
+    row.deliveryStatus !== 'failed' &&
+    row.metadata.workflowId === reply.conversationWorkflowId &&
+    Array.isArray(inReplyTo) &&
+    inReplyTo.includes(anchorMessageId)
+  );
+}
+
+export function createSendActivities({ wpp, repo, records, mediaStore, sessionGate, timing }: SendActivityDeps) {
   const bounds: SendTiming = { ...SEND_TIMING, ...timing };
 
   /** The reply waits: its row in the history says why (best effort, never in the way of the send). */
@@ -220,6 +251,18 @@ export function createSendActivities({ wpp, repo, mediaStore, sessionGate, timin
     const recent = await wpp.getMessages(spec.session, spec.chatId, { count: LOOKBACK_MESSAGES });
     const ours = recent.filter((m) => m.fromMe).map((m) => m.id);
     const recordedIds = await repo.findExistingMessageIds(spec.session, ours);
+    if (spec.reply && spec.anchorMessageId !== undefined) {
+      // An attempt whose worker died after it recorded this reply: its row is this send, not another reply.
+      for (const id of recordedIds) {
+        const row = await repo.getMessage(spec.session, id);
+        if (row && isThisReply(row, spec.reply, spec.anchorMessageId)) {
+          log.warn('a previous attempt already sent and recorded this reply; not sending again', {
+            attempt: activityInfo().attempt,
+          });
+          return { messageId: row.messageId, chatId: row.chatId, ack: 1, alreadySent: true };
+        }
+      }
+    }
     const earlier = findEarlierSend(recent, spec.matches, {
       anchorMessageId: spec.anchorMessageId,
       notBeforeSeconds: Math.floor(startedAtMs / 1000) - CLOCK_SLACK_SECONDS,
@@ -236,6 +279,8 @@ export function createSendActivities({ wpp, repo, mediaStore, sessionGate, timin
     const marker: AttemptMarker = previous
       ? { ...previous }
       : { startedAtMs: info.attempt > 1 ? Date.now() - UNKNOWN_START_LOOKBACK_MS : Date.now() };
+    // WhatsApp took it in an earlier attempt, whose recording failed: only record it (never send again).
+    if (marker.sent) return recorded(spec, { ...marker.sent, alreadySent: true }, marker, info.attempt);
     // Did an earlier attempt perhaps send? Yes when one said so, and when the previous one ended without
     // saying how (the worker died, the attempt timed out while its call was in flight).
     let uncertain = info.attempt > 1 && (marker.maybeSent === true || marker.endedAttempt !== info.attempt - 1);
@@ -268,7 +313,7 @@ export function createSendActivities({ wpp, repo, mediaStore, sessionGate, timin
     if (uncertain) {
       try {
         const earlier = await lookForEarlierSend(spec, marker.startedAtMs);
-        if (earlier) return earlier;
+        if (earlier) return recorded(spec, earlier, marker, info.attempt);
         uncertain = false; // checked: nothing of ours is there
         marker.lookupFailures = 0;
       } catch (err) {
@@ -309,7 +354,32 @@ export function createSendActivities({ wpp, repo, mediaStore, sessionGate, timin
     } catch (err) {
       throw await failedSend(spec, err, marker, end);
     }
-    return { ...sent, alreadySent: false };
+    return recorded(spec, { ...sent, alreadySent: false }, marker, info.attempt);
+  };
+
+  /**
+   * Records an assistant reply WhatsApp took (nothing to do for other sends). When that fails, the sent
+   * message goes to the next attempt in the heartbeat details, and that attempt only records it.
+   */
+  const recorded = async (
+    spec: SendSpec,
+    result: SendResult,
+    marker: AttemptMarker,
+    attempt: number,
+  ): Promise<SendResult> => {
+    if (!spec.record) return result;
+    marker.sent = { messageId: result.messageId, chatId: result.chatId, ack: result.ack };
+    try {
+      await spec.record(result.messageId);
+    } catch (err) {
+      marker.endedAttempt = attempt;
+      heartbeat(marker);
+      throw ApplicationFailure.retryable(
+        `WhatsApp took the reply (${result.messageId}), but recording it failed: ${why(err)}`,
+        FailureType.ReplyNotRecorded,
+      );
+    }
+    return result;
   };
 
   /** Decides what a failed send call means: wait, ask again, or give up. */
@@ -372,6 +442,8 @@ export function createSendActivities({ wpp, repo, mediaStore, sessionGate, timin
 
   return {
     async sendText(input: SendTextInput): Promise<SendResult> {
+      // Only a reply to patient messages (it has an anchor) is recorded here.
+      const reply = input.anchorMessageId !== undefined ? input.reply : undefined;
       return run({
         session: input.session,
         chatId: input.chatId,
@@ -380,6 +452,13 @@ export function createSendActivities({ wpp, repo, mediaStore, sessionGate, timin
         notAfter: input.notAfter,
         matches: (m) => (m.body ?? '') === input.text,
         send: () => wpp.sendText(input.session, { to: input.chatId, text: input.text }),
+        ...(reply
+          ? {
+              reply,
+              record: (messageId: string) =>
+                records.recordReply(input.session, input.chatId, reply, { messageId, content: input.text }),
+            }
+          : {}),
       });
     },
 

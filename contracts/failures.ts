@@ -26,6 +26,8 @@ export const FailureType = {
   /** WPPConnect refuses our secret key / token: an operator must fix the configuration. */
   SecretRejected: 'WppSecretRejected',
   Auth: 'WppAuth',
+  /** Transient: WhatsApp took an assistant reply but recording it failed; the retry records it, never resends. */
+  ReplyNotRecorded: 'ReplyNotRecorded',
   /** The clinician/operator alert endpoint refused the alert (4xx other than 408/429). */
   AlertRejected: 'AlertRejected',
 } as const;

@@ -27,6 +27,18 @@ export interface InboundItem {
   arrivedAt: number;
 }
 
+/** What a message's workflow (and a recorded reply) needs of an answered message. */
+export interface RecordedMessage {
+  messageId: string;
+  /** ISO time the patient sent it. */
+  sentAt: string;
+  receivedVia: ReceivedVia;
+}
+
+export function recordedMessage(item: InboundItem): RecordedMessage {
+  return { messageId: item.message.messageId, sentAt: item.message.sentAt, receivedVia: item.receivedVia };
+}
+
 export interface OutboundItem {
   kind: 'outbound';
   request: OutboundRequest;

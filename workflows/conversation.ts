@@ -7,7 +7,7 @@
  *   inboundMessage ─▶ accept (log it, local) ─▶ wait until the chat is quiet for QUIET_WINDOW_MS
  *     ─▶ assess the burst (local for the rules engine; a lone message was already assessed when it was
  *        accepted, and that holds if nothing changed meanwhile) ─▶ escalate if it is an emergency
- *     ─▶ send the reply (activity on the rate-limited send queue) ─▶ record it and start one
+ *     ─▶ send the reply (activity on the rate-limited send queue), which also records it and starts one
  *        inboundMessageWorkflow per message of the burst, naming what was done for it.
  *   sendMessage ─▶ send (same queue, same line) ─▶ record.
  *
@@ -39,6 +39,7 @@ import {
   inboundMessageSignal,
   messageAckSignal,
   patientLinkedSignal,
+  recordedMessage,
   SA_PATIENT_ID,
   SA_TRIAGE_LEVEL,
   sendMessageSignal,
@@ -323,12 +324,19 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     let sent: SendResult | undefined;
     for (let attempt = 0; sent === undefined; attempt++) {
       try {
+        // The send records the reply and starts the message workflows as soon as WhatsApp took it.
         sent = await send.sendText({
           session,
           chatId,
           text: assessment.reply,
           anchorMessageId,
           notAfter: assessment.expiresAt,
+          reply: {
+            conversationWorkflowId: base.conversationWorkflowId,
+            messages: patients.map(recordedMessage),
+            triageLevel: assessment.triageLevel,
+            redFlags: assessment.redFlags,
+          },
         });
       } catch (err) {
         if (isCancellation(err)) throw err;
@@ -349,8 +357,6 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
         return;
       }
     }
-    step = 'recording';
-    await local.recordReply({ ...base, items: patients, sent, assessment });
     state.repliesSent += 1;
   };
 

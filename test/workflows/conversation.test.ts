@@ -17,7 +17,6 @@ import type {
   PipelineSettings,
   RecordFailedReplyInput,
   RecordOutcomesInput,
-  RecordReplyInput,
 } from '../../activities/message-activities';
 import type { SendTextInput } from '../../activities/send-activities';
 import {
@@ -60,7 +59,8 @@ interface Calls {
   /** The assessConversation step itself. */
   assessed: AssessInput[];
   sent: SendTextInput[];
-  replies: RecordReplyInput[];
+  /** Sends that recorded an assistant reply (the send activity records it once WhatsApp took it). */
+  replies: SendTextInput[];
   failed: RecordFailedReplyInput[];
   outcomes: RecordOutcomesInput[];
   staff: string[];
@@ -124,10 +124,6 @@ function mockActivities(calls: Calls, behaviour: Behaviour, sendTaskQueue: strin
       calls.escalations.push(chatId);
       return Promise.resolve();
     },
-    recordReply: (input: RecordReplyInput) => {
-      calls.replies.push(input);
-      return Promise.resolve();
-    },
     recordFailedReply: (input: RecordFailedReplyInput) => {
       calls.failed.push(input);
       return Promise.resolve();
@@ -158,6 +154,7 @@ function mockActivities(calls: Calls, behaviour: Behaviour, sendTaskQueue: strin
         throw ApplicationFailure.nonRetryable(`send ${sends} fails`, behaviour.failSend.type);
       }
       calls.sent.push(input);
+      if (input.reply) calls.replies.push(input);
       return Promise.resolve({ messageId: `sent-${sends}`, chatId: input.chatId, ack: 1, alreadySent: false });
     },
     sendMedia: () => Promise.reject(new Error('not used')),
@@ -277,7 +274,12 @@ describe('conversationWorkflow', () => {
       expect(chat.calls.assessed.map((a) => a.messageIds)).toEqual([['m1', 'm2', 'm3']]);
       expect(chat.calls.sent).toHaveLength(1);
       expect(chat.calls.sent[0]).toMatchObject({ text: 're: m1,m2,m3', anchorMessageId: 'm3' });
-      expect(chat.calls.replies[0]!.items.map((i) => i.message.messageId)).toEqual(['m1', 'm2', 'm3']);
+      expect(chat.calls.replies[0]!.reply?.messages.map((m) => m.messageId)).toEqual(['m1', 'm2', 'm3']);
+      expect(chat.calls.replies[0]!.reply).toMatchObject({
+        conversationWorkflowId: chat.handle.workflowId,
+        triageLevel: 'self-care',
+        redFlags: [],
+      });
       expect(await chat.state()).toMatchObject({ queueLength: 0, repliesSent: 1, messagesHandled: 3, step: 'idle' });
     }));
 

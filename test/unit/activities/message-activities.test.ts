@@ -13,7 +13,14 @@ import {
   type AssessResult,
   type PipelineSettings,
 } from '../../../activities/message-activities';
-import { plainWorkflowIds, type InboundItem, type InboundMessage, type InboundWorkflowInput } from '../../../contracts';
+import { createMessageRecords, type ReplyRecord } from '../../../activities/message-records';
+import {
+  plainWorkflowIds,
+  recordedMessage,
+  type InboundItem,
+  type InboundMessage,
+  type InboundWorkflowInput,
+} from '../../../contracts';
 import { createWorkflowIds } from '../../../contracts/pseudonyms';
 import { openDatabase, type Database } from '../../../db';
 import { createMediaStore } from '../../../media/store';
@@ -225,42 +232,43 @@ describe('assessConversation of attachments alone', () => {
   });
 });
 
-describe('recordReply', () => {
-  const assessment: AssessResult = {
+describe('recordReply (activities/message-records.ts; the send activity calls it once WhatsApp took the reply)', () => {
+  const reply: ReplyRecord = {
+    conversationWorkflowId: WHERE.conversationWorkflowId,
+    messages: [item(message('m1')), item(message('m2'))].map(recordedMessage),
     triageLevel: 'emergency',
-    reply: 'Call 192 now.',
     redFlags: ['chest-pain-warning'],
-    followUpQuestions: [],
-    provider: 'rules',
-    model: 'rules',
-    language: 'en',
-    expiresAt: new Date().toISOString(),
   };
-  const sent = { messageId: 'true_5511977771234@c.us_REPLY1', chatId: CHAT, ack: 1, alreadySent: false };
+  const sent = { messageId: 'true_5511977771234@c.us_REPLY1', content: 'Call 192 now.' };
+  const records = (ids = plainWorkflowIds) =>
+    createMessageRecords({ repo: db.repo, client: client as never, taskQueue: 'q', ids });
 
   it('logs the reply and starts one workflow per message of the burst, the first replied and the rest coalesced', async () => {
-    const a = activities();
-    const items = [item(message('m1')), item(message('m2'))];
-    await run(a.recordReply, { ...WHERE, items, sent, assessment });
-    const reply = await db.repo.getMessage(SESSION, sent.messageId);
-    expect(reply).toMatchObject({ direction: 'outbound', senderType: 'assistant', content: 'Call 192 now.' });
-    expect(reply?.metadata).toMatchObject({ inReplyTo: ['m1', 'm2'], triageLevel: 'emergency' });
+    const { recordReply } = records();
+    await run(recordReply, SESSION, CHAT, reply, sent);
+    const row = await db.repo.getMessage(SESSION, sent.messageId);
+    expect(row).toMatchObject({ direction: 'outbound', senderType: 'assistant', content: 'Call 192 now.' });
+    expect(row?.metadata).toMatchObject({
+      workflowId: WHERE.conversationWorkflowId,
+      inReplyTo: ['m1', 'm2'],
+      triageLevel: 'emergency',
+    });
     expect(started.map((s) => [s.workflowId, s.args[0]?.outcome, s.args[0]?.answeredBy])).toEqual([
       [`inbound:${SESSION}:m1`, 'replied', `inbound:${SESSION}:m1`],
       [`inbound:${SESSION}:m2`, 'coalesced', `inbound:${SESSION}:m1`],
     ]);
+    expect(started[0]!.args[0]).toMatchObject({ replyMessageId: sent.messageId, coveredMessageIds: ['m1', 'm2'] });
     expect(started[0]!.attributes).toMatchObject({ ChatId: CHAT, WhatsAppSession: SESSION, TriageLevel: 'emergency' });
 
     // Retried after a crash: nothing is logged or started twice.
-    await run(a.recordReply, { ...WHERE, items, sent, assessment });
+    await run(recordReply, SESSION, CHAT, reply, sent);
     expect(started).toHaveLength(2);
     expect((await db.repo.getHistory({ session: SESSION, chatId: CHAT, limit: 10 })).length).toBe(1);
   });
 
   it('with pseudonymous ids names the workflows and attributes without the phone number, the level only as escalated', async () => {
     const ids = createWorkflowIds({ payloadKey: Buffer.alloc(32, 3).toString('base64') });
-    const a = activities(ids);
-    await run(a.recordReply, { ...WHERE, items: [item(message('m1'))], sent, assessment });
+    await run(records(ids).recordReply, SESSION, CHAT, { ...reply, messages: reply.messages.slice(0, 1) }, sent);
     expect(started[0]!.workflowId).toBe(ids.inbound(SESSION, 'm1'));
     expect(started[0]!.workflowId).not.toContain('77771234');
     expect(started[0]!.attributes).toEqual({

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { Agent, type Dispatcher } from 'undici';
 import {
@@ -17,6 +17,8 @@ import {
   type SendResult,
   type SessionGate,
 } from '../../../activities/send-activities';
+import { createMessageRecords, type ReplyRecord } from '../../../activities/message-records';
+import { plainWorkflowIds } from '../../../contracts';
 import { openDatabase, type Database } from '../../../db';
 import { createMediaStore } from '../../../media/store';
 import { createWppConnectClient } from '../../../wppconnect/client';
@@ -44,6 +46,7 @@ beforeEach(async () => {
   sim = await createSimulator({ timing: FAST_TIMING, autoConnect: true, seed: 3 });
   db = await openDatabase(`sqlite:${path.join(dir, 'db.sqlite')}`);
   requests = [];
+  started = [];
   agent = new Agent();
   const dispatcher: Dispatcher = agent.compose((dispatch) => (opts, handler) => {
     requests.push(opts.path.split('?')[0]?.split('/').slice(3, 4).join('') ?? '');
@@ -67,10 +70,25 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Message workflows the recorded replies started (a stand-in for the Temporal client, which refuses an id twice). */
+let started: string[];
+const client = {
+  workflow: {
+    start: (_type: string, opts: { workflowId: string }) => {
+      if (started.includes(opts.workflowId)) {
+        return Promise.reject(new WorkflowExecutionAlreadyStartedError('started', opts.workflowId, 'inbound'));
+      }
+      started.push(opts.workflowId);
+      return Promise.resolve({});
+    },
+  },
+};
+
 function activities(extra: Partial<SendActivityDeps> = {}) {
   return createSendActivities({
     wpp,
     repo: db.repo,
+    records: createMessageRecords({ repo: db.repo, client: client as never, taskQueue: 'q', ids: plainWorkflowIds }),
     mediaStore: createMediaStore({ root: path.join(dir, 'media'), maxBytes: 100_000 }),
     timing: { recipientRecheckMs: 400, serverErrorWindowMs: 60_000 },
     ...extra,
@@ -266,5 +284,87 @@ describe('retries that may follow a send', () => {
     expect(outcome.attempts).toBe(4);
     expect(outcome.markers.map((m) => m.lookupFailures)).toEqual([1, 2]);
     expect(sim.state.sent).toHaveLength(1);
+  });
+});
+
+describe('an assistant reply, recorded by the send once WhatsApp took it', () => {
+  const answering = (messageId: string): ReplyRecord => ({
+    conversationWorkflowId: WORKFLOW_ID,
+    messages: [{ messageId, sentAt: new Date().toISOString(), receivedVia: 'webhook' }],
+    triageLevel: 'self-care',
+    redFlags: [],
+  });
+  const recordedReply = { ...reply, reply: answering('false_p1') };
+
+  it('takes the place of the pending row and starts the message workflow', async () => {
+    sim.state.crash(SESSION);
+    const outcome = await retrying(() => activities().sendText(recordedReply), {
+      between: async () => {
+        expect(await db.repo.getMessage(SESSION, pendingReplyId(WORKFLOW_ID))).toMatchObject({
+          deliveryStatus: 'pending',
+        });
+        await wpp.closeSession(SESSION);
+        await wpp.startSession(SESSION, { webhookUrl: 'http://127.0.0.1:9/hook' });
+        await waitFor(async () => (await wpp.getSessionStatus(SESSION)).state === 'CONNECTED');
+      },
+    });
+    expect(outcome.error).toBeUndefined();
+    const messageId = outcome.result?.messageId ?? '';
+    expect(outcome.result).toMatchObject({ alreadySent: false });
+    expect(await db.repo.getMessage(SESSION, pendingReplyId(WORKFLOW_ID))).toBeNull();
+    const row = await db.repo.getMessage(SESSION, messageId);
+    expect(row).toMatchObject({ content: reply.text, senderType: 'assistant', deliveryStatus: 'sent' });
+    expect(row?.metadata).toMatchObject({ workflowId: WORKFLOW_ID, inReplyTo: ['false_p1'], triageLevel: 'self-care' });
+    expect(started).toEqual([`inbound:${SESSION}:false_p1`]);
+  });
+
+  it('an attempt that fails only at recording is retried without sending again', async () => {
+    let failures = 1;
+    const flaky = createMessageRecords({
+      repo: db.repo,
+      client: client as never,
+      taskQueue: 'q',
+      ids: plainWorkflowIds,
+    });
+    const records = {
+      recordReply: (...args: Parameters<typeof flaky.recordReply>) =>
+        failures-- > 0 ? Promise.reject(new Error('SQLITE_BUSY: database is locked')) : flaky.recordReply(...args),
+    };
+    const outcome = await retrying(() => activities({ records }).sendText(recordedReply));
+    expect(outcome.attempts).toBe(2);
+    expect(outcome.markers[0]).toMatchObject({ sent: { messageId: outcome.result?.messageId }, endedAttempt: 1 });
+    expect(outcome.result).toMatchObject({ alreadySent: true });
+    expect(requests).toEqual(['send-message']); // no look-up either: the marker says what was sent
+    expect(sim.state.sent).toHaveLength(1);
+    expect(await db.repo.getMessage(SESSION, outcome.result?.messageId ?? '')).toMatchObject({
+      deliveryStatus: 'sent',
+    });
+    expect(started).toEqual([`inbound:${SESSION}:false_p1`]);
+  });
+
+  it('a worker that died after recording it: the retry finds the recorded reply and does not send again', async () => {
+    const first = await retrying(() => activities().sendText(recordedReply), { max: 1 });
+    expect(first.result?.alreadySent).toBe(false);
+    // Only the attempt's first heartbeat reached Temporal: the retry cannot tell how far it got.
+    const outcome = await retrying(() => activities().sendText(recordedReply), {
+      first: { startedAtMs: Date.now() - 1_000, maybeSent: false },
+    });
+    expect(outcome.result).toMatchObject({ alreadySent: true, messageId: first.result?.messageId });
+    expect(sim.state.sent).toHaveLength(1);
+    expect(started).toEqual([`inbound:${SESSION}:false_p1`]);
+    expect((await db.repo.getHistory({ session: SESSION, chatId: CHAT, limit: 10 })).length).toBe(1);
+  });
+
+  it('the same text recorded as the reply to another message is not taken for this send', async () => {
+    await retrying(() =>
+      activities().sendText({ ...reply, anchorMessageId: 'false_p0', reply: answering('false_p0') }),
+    );
+    // This reply's first attempt died before it could send (nothing of it in the chat).
+    const outcome = await retrying(() => activities().sendText(recordedReply), {
+      first: { startedAtMs: Date.now() - 1_000, maybeSent: false },
+    });
+    expect(outcome.result).toMatchObject({ alreadySent: false });
+    expect(sim.state.sent.map((m) => m.text)).toEqual([reply.text, reply.text]);
+    expect(started).toEqual([`inbound:${SESSION}:false_p0`, `inbound:${SESSION}:false_p1`]);
   });
 });
