@@ -27,6 +27,8 @@ import { createWriteGate } from './write-gate';
 const MAX_CAS_ATTEMPTS = 8;
 /** Keeps IN lists well below SQL Server's 2100-parameter limit. */
 const IN_CHUNK = 500;
+/** Chats whose row a repository remembers having seen (about 100 bytes each). */
+const KNOWN_CHATS_MAX = 10_000;
 
 /** Free text bound for a bounded column (PostgreSQL and SQL Server reject over-long values). */
 function clip<T extends string | null | undefined>(value: T, max: number): T {
@@ -47,23 +49,39 @@ export function createConversationRepository(sequelize: Sequelize): IConversatio
   let mssqlFullText: Promise<boolean> | undefined;
   let closing: Promise<void> | undefined;
 
+  /**
+   * Chats this process has seen a row for. Chat rows are never deleted by the service, so a message of a
+   * known chat skips the look-up; a row removed by hand is noticed by the count (countMessageOnChat) and
+   * created again. Bounded: forgotten all at once when full (it only saves a read).
+   */
+  const knownChats = new Set<string>();
+  const chatKey = (session: string, chatId: string): string => `${session}\u0000${chatId}`;
+
   /** Inserts the chat row if absent; a concurrent insert of the same chat is not an error. */
   async function ensureChatSession(session: string, chatId: string): Promise<void> {
+    const key = chatKey(session, chatId);
+    if (knownChats.has(key)) return;
     const existing = await ChatSession.findOne({ where: { session, chatId }, attributes: ['id'] });
-    if (existing) return;
-    try {
-      await ChatSession.create({ session, chatId });
-    } catch (err) {
-      if (!(err instanceof UniqueConstraintError)) throw err;
+    if (!existing) {
+      try {
+        await ChatSession.create({ session, chatId });
+      } catch (err) {
+        if (!(err instanceof UniqueConstraintError)) throw err;
+      }
     }
+    if (knownChats.size >= KNOWN_CHATS_MAX) knownChats.clear();
+    knownChats.add(key);
   }
 
-  /** Counts the new message on its chat row in one statement, so concurrent inserts never lose a count. */
-  async function countMessageOnChat(input: LogMessageInput, transaction: Transaction): Promise<void> {
+  /**
+   * Counts the new message on its chat row in one statement, so concurrent inserts never lose a count.
+   * Returns how many chat rows it counted on (0: the row is gone).
+   */
+  async function countMessageOnChat(input: LogMessageInput, transaction?: Transaction): Promise<number> {
     const at = sequelize.escape(input.timestamp);
     const first = quote('FirstMessageAt');
     const last = quote('LastMessageAt');
-    await ChatSession.update(
+    const [counted] = await ChatSession.update(
       {
         totalMessages: literal(`${quote('TotalMessages')} + 1`),
         firstMessageAt: literal(`CASE WHEN ${first} IS NULL OR ${first} > ${at} THEN ${at} ELSE ${first} END`),
@@ -73,6 +91,7 @@ export function createConversationRepository(sequelize: Sequelize): IConversatio
       },
       { where: { session: input.session, chatId: input.chatId }, transaction },
     );
+    return counted;
   }
 
   /**
@@ -108,13 +127,15 @@ export function createConversationRepository(sequelize: Sequelize): IConversatio
     throw new Error(`delivery status of ${messageId} kept changing under concurrent updates`);
   }
 
-  /** logMessage without the write gate, for writers that already hold it. */
+  /**
+   * logMessage without the write gate, for writers that already hold it. Inserts without looking first: a
+   * message already recorded (a replayed webhook, a retried activity) is told by the unique key.
+   */
   async function insertMessage(input: LogMessageInput): Promise<LogMessageResult> {
     const key = { session: input.session, messageId: input.messageId };
-    const existing = await ConversationMessage.findOne({ where: key });
-    if (existing) return { message: toMessageRecord(existing), created: false };
     await ensureChatSession(input.session, input.chatId);
     let created: ConversationMessage;
+    let counted = 0;
     try {
       created = await sequelize.transaction(async (transaction) => {
         const row = await ConversationMessage.create(
@@ -138,15 +159,21 @@ export function createConversationRepository(sequelize: Sequelize): IConversatio
           },
           { transaction },
         );
-        await countMessageOnChat(input, transaction);
+        counted = await countMessageOnChat(input, transaction);
         return row;
       });
     } catch (err) {
-      // Another writer inserted the same message between our read and our insert.
+      // Recorded before (or by another writer just now).
       if (!(err instanceof UniqueConstraintError)) throw err;
       const winner = await ConversationMessage.findOne({ where: key });
       if (!winner) throw err;
       return { message: toMessageRecord(winner), created: false };
+    }
+    if (counted === 0) {
+      // The chat's row went away after this process saw it: create it again, with this message counted.
+      knownChats.delete(chatKey(input.session, input.chatId));
+      await ensureChatSession(input.session, input.chatId);
+      await countMessageOnChat(input);
     }
     // A patient's message has no delivery events (only receipts of our own sends are stored).
     if (input.direction === 'inbound') return { message: toMessageRecord(created), created: true };

@@ -109,6 +109,20 @@ describe.each(targetRows())('conversation messages on %s', (_name, target) => {
     expect(chat).toMatchObject({ totalMessages: 10, firstMessageAt: at(10), lastMessageAt: at(100) });
   });
 
+  it('opens the chat row again when it was deleted by hand after the repository saw it', async () => {
+    const chatId = 'deleted-chat@c.us';
+    await db.repo.logMessage(patientText({ chatId, messageId: 'del-1', timestamp: at(10) }));
+    await db.sequelize.query('DELETE FROM "ChatSessions" WHERE "ChatId" = :chatId', { replacements: { chatId } });
+    expect(await db.repo.getChatSession('clinic', chatId)).toBeNull();
+    const again = await db.repo.logMessage(patientText({ chatId, messageId: 'del-2', timestamp: at(20) }));
+    expect(again.created).toBe(true);
+    expect(await db.repo.getChatSession('clinic', chatId)).toMatchObject({
+      totalMessages: 1,
+      firstMessageAt: at(20),
+      lastMessageAt: at(20),
+    });
+  });
+
   it('keeps the same message id in two sessions as two messages of two chat sessions', async () => {
     const chatId = 'two-sessions@c.us';
     const a = await db.repo.logMessage(patientText({ session: 'clinic', chatId, messageId: 'shared-id' }));
