@@ -59,7 +59,10 @@ export interface SendActivityDeps {
    * Tells which of our messages in the chat are already recorded replies (so not this send, unless recorded
    * as this very reply), and keeps the pending row of a reply that waits.
    */
-  repo: Pick<IConversationRepository, 'findExistingMessageIds' | 'getMessage' | 'upsertPendingMessage'>;
+  repo: Pick<
+    IConversationRepository,
+    'findExistingMessageIds' | 'getChatSession' | 'getMessage' | 'hasInboundAfter' | 'upsertPendingMessage'
+  >;
   /** Records an assistant reply once WhatsApp took it (`SendTextInput.reply`). */
   records: Pick<MessageRecords, 'recordReply'>;
   mediaStore: MediaStore;
@@ -88,6 +91,27 @@ export interface SendTextInput {
    * message in its heartbeat details: the retry records it without sending again.
    */
   reply?: ReplyRecord;
+  /**
+   * A reply to a lone message, handed over before the chat went quiet (QUIET_WINDOW_MS after the message
+   * arrived): the first attempt waits for the quiet, and sends nothing if meanwhile the chat logged another
+   * patient message after the anchor or a person took it over (`superseded`: the conversation goes on from
+   * there, answering the burst or recording the pause).
+   */
+  quiet?: QuietWait;
+}
+
+/** When the chat goes quiet: at `until` (ISO, workflow time), `forMs` after the send was handed over. */
+export interface QuietWait {
+  until: string;
+  /** Bounds the wait when this worker's clock and Temporal's disagree (or a test server skipped time). */
+  forMs: number;
+}
+
+/** How long to wait for the quiet from now: until `until`, never longer than `forMs`. */
+export function quietWaitMs(quiet: QuietWait, nowMs: number): number {
+  const untilMs = Date.parse(quiet.until);
+  const left = Number.isNaN(untilMs) ? quiet.forMs : untilMs - nowMs;
+  return Math.max(0, Math.min(left, quiet.forMs));
 }
 
 export interface SendMediaInput {
@@ -107,11 +131,13 @@ export interface SendResult {
   ack: number;
   /** true when an earlier attempt had already sent it: nothing was sent this time. */
   alreadySent: boolean;
+  /** true when nothing was sent because the patient wrote again before the chat went quiet (`quietUntil`). */
+  superseded?: boolean;
 }
 
 /** What one attempt leaves for the next in its heartbeat details. */
 export interface AttemptMarker {
-  /** When the first attempt started (ms): a retry looks for an earlier send from then on. */
+  /** When the send was first scheduled (ms, Temporal's clock): a retry looks for an earlier send from then on. */
   startedAtMs: number;
   /** The attempt these details end; any other number means the previous attempt died without a word. */
   endedAttempt?: number;
@@ -134,8 +160,6 @@ export { pendingReplyId } from './message-records';
 const LOOKBACK_MESSAGES = 50;
 /** WhatsApp's clock and ours may disagree a little. */
 const CLOCK_SLACK_SECONDS = 120;
-/** A retry without any marker (the worker died before its first heartbeat went out) looks this far back. */
-const UNKNOWN_START_LOOKBACK_MS = 6 * 60 * 60 * 1000;
 const HEARTBEAT_EVERY_MS = 5_000;
 
 /**
@@ -198,6 +222,8 @@ interface SendSpec {
   /** An assistant reply (sendText's `reply`): how its recorded row is recognised, and how to record it. */
   reply?: ReplyRecord;
   record?: (messageId: string) => Promise<void>;
+  /** sendText's `quiet`. */
+  quiet?: QuietWait;
 }
 
 /** A recorded row that is this very reply (an earlier attempt sent and recorded it, then its worker died). */
@@ -247,6 +273,25 @@ export function createSendActivities({ wpp, repo, records, mediaStore, sessionGa
     }
   };
 
+  /** Sleeps (cancellable) until `atMs`, heartbeating only if that is long enough for the heartbeat timeout to matter. */
+  const untilQuiet = async (atMs: number): Promise<void> => {
+    for (let left = atMs - Date.now(); left > 0; left = atMs - Date.now()) {
+      await sleep(Math.min(left, HEARTBEAT_EVERY_MS));
+      if (atMs - Date.now() > 0) heartbeat();
+    }
+  };
+
+  /**
+   * A reply handed over before the quiet is still due when the patient did not write again meanwhile and no
+   * person took the chat over (the API and the console write the chat's status as they signal a handoff).
+   */
+  const stillDue = async (spec: SendSpec): Promise<boolean> => {
+    if (spec.anchorMessageId === undefined) return true;
+    const chat = await repo.getChatSession(spec.session, spec.chatId);
+    if (chat && chat.status !== 'active') return false;
+    return !(await repo.hasInboundAfter(spec.session, spec.chatId, spec.anchorMessageId));
+  };
+
   const lookForEarlierSend = async (spec: SendSpec, startedAtMs: number): Promise<SendResult | undefined> => {
     const recent = await wpp.getMessages(spec.session, spec.chatId, { count: LOOKBACK_MESSAGES });
     const ours = recent.filter((m) => m.fromMe).map((m) => m.id);
@@ -276,17 +321,27 @@ export function createSendActivities({ wpp, repo, records, mediaStore, sessionGa
   const run = async (spec: SendSpec): Promise<SendResult> => {
     const info = activityInfo();
     const previous = info.heartbeatDetails as AttemptMarker | undefined;
-    const marker: AttemptMarker = previous
-      ? { ...previous }
-      : { startedAtMs: info.attempt > 1 ? Date.now() - UNKNOWN_START_LOOKBACK_MS : Date.now() };
+    // Every attempt's info has when the send was first scheduled: no attempt can have sent before then.
+    const marker: AttemptMarker = previous ? { ...previous } : { startedAtMs: info.scheduledTimestampMs };
     // WhatsApp took it in an earlier attempt, whose recording failed: only record it (never send again).
     if (marker.sent) return recorded(spec, { ...marker.sent, alreadySent: true }, marker, info.attempt);
+    // A reply handed over before the chat went quiet: the first attempt waits for the quiet, then goes only if
+    // the patient did not write again (later attempts were decided already).
+    if (spec.quiet !== undefined && previous === undefined && info.attempt === 1) {
+      await untilQuiet(Date.now() + quietWaitMs(spec.quiet, Date.now()));
+      if (!(await stillDue(spec))) {
+        return { messageId: '', chatId: spec.chatId, ack: 0, alreadySent: false, superseded: true };
+      }
+    }
     // Did an earlier attempt perhaps send? Yes when one said so, and when the previous one ended without
     // saying how (the worker died, the attempt timed out while its call was in flight).
     let uncertain = info.attempt > 1 && (marker.maybeSent === true || marker.endedAttempt !== info.attempt - 1);
     marker.endedAttempt = undefined;
     marker.maybeSent = uncertain;
-    heartbeat(marker);
+    // A first attempt has nothing to tell the next one yet (a retry without details knows the previous attempt
+    // ended without a word): it sends no heartbeat unless it has to wait or fail, which saves the Temporal
+    // server a write for every send.
+    if (previous) heartbeat(marker);
 
     /** Ends this attempt with `failure`, leaving what it learnt to the next one. */
     const end = (failure: unknown, maybeSentNow: boolean): unknown => {
@@ -450,6 +505,7 @@ export function createSendActivities({ wpp, repo, records, mediaStore, sessionGa
         pendingText: input.anchorMessageId !== undefined ? input.text : undefined,
         anchorMessageId: input.anchorMessageId,
         notAfter: input.notAfter,
+        ...(input.anchorMessageId !== undefined && input.quiet !== undefined ? { quiet: input.quiet } : {}),
         matches: (m) => (m.body ?? '') === input.text,
         send: () => wpp.sendText(input.session, { to: input.chatId, text: input.text }),
         ...(reply

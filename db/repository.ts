@@ -226,6 +226,16 @@ export function createConversationRepository(sequelize: Sequelize): IConversatio
       return found;
     },
 
+    async hasInboundAfter(session, chatId, messageId) {
+      const anchor = await ConversationMessage.findOne({ where: { session, messageId }, attributes: ['id'] });
+      if (!anchor) return false;
+      const later = await ConversationMessage.findOne({
+        where: { session, chatId, direction: 'inbound', id: { [Op.gt]: anchor.id } },
+        attributes: ['id'],
+      });
+      return later !== null;
+    },
+
     recordDeliveryEvent: (event) =>
       write(async () => {
         await DeliveryEvent.create({

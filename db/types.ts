@@ -220,6 +220,11 @@ export interface IConversationRepository {
   hasMessage(session: string, messageId: string): Promise<boolean>;
   /** Which of these ids are already recorded (for catch-up). */
   findExistingMessageIds(session: string, messageIds: string[]): Promise<Set<string>>;
+  /**
+   * Whether the chat logged a patient message after `messageId` (a larger row id: logged later, whenever it
+   * was written). False when `messageId` is not recorded.
+   */
+  hasInboundAfter(session: string, chatId: string, messageId: string): Promise<boolean>;
   /** Records the event in the delivery history and moves the status forward only. */
   recordDeliveryEvent(event: DeliveryEventInput): Promise<DeliveryUpdateResult>;
   /**

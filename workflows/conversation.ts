@@ -91,6 +91,19 @@ export function enqueueInSentOrder(queue: ConversationItem[], item: InboundItem)
   queue.splice(index, 0, item);
 }
 
+/**
+ * Puts a burst whose reply was not sent (the patient wrote again before the chat went quiet) back at the head
+ * of the line, and the patient messages now leading it in the order they were written.
+ */
+export function requeueBurst(queue: ConversationItem[], burst: InboundItem[]): void {
+  queue.unshift(...burst);
+  let leading = 0;
+  while (queue[leading]?.kind === 'inbound') leading++;
+  const sorted: ConversationItem[] = [];
+  for (const item of queue.splice(0, leading) as InboundItem[]) enqueueInSentOrder(sorted, item);
+  queue.unshift(...sorted);
+}
+
 /** Keeps the newest `max` ids of a list and its set in step. */
 function remember(list: string[], set: Set<string>, id: string, max: number): void {
   set.add(id);
@@ -274,7 +287,25 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     return messageIds.length === 1 && messageIds[0] === held.messageId ? held.assessment : undefined;
   };
 
-  const answer = async (burst: InboundItem[]): Promise<void> => {
+  /**
+   * The head is a lone patient message whose early assessment still holds (and is not an emergency, which
+   * escalates before anything is sent): its reply can go to the send before the chat is quiet.
+   */
+  const assessedAlone = (head: InboundItem): boolean =>
+    early !== undefined &&
+    early.changes === changes &&
+    early.messageId === head.message.messageId &&
+    early.assessment.triageLevel !== 'emergency' &&
+    state.queue.length === 1 &&
+    state.pausedReason === undefined;
+
+  /**
+   * Answers a burst. `quietUntil` (workflow ms): the burst is one message, assessed as it was logged, handed to
+   * the send before the chat went quiet; the send waits for the quiet itself and sends nothing if the patient
+   * wrote again meanwhile (`superseded`), and the burst goes back to the head of the line. This saves the
+   * quiet-window timer and its workflow task for most messages.
+   */
+  const answer = async (burst: InboundItem[], quietUntil?: number): Promise<void> => {
     const messages = burst.map((item) => item.message);
     const messageIds = messages.map((m) => m.messageId);
     const base = { session, chatId, conversationWorkflowId: workflowInfo().workflowId };
@@ -331,6 +362,9 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
           text: assessment.reply,
           anchorMessageId,
           notAfter: assessment.expiresAt,
+          ...(quietUntil !== undefined && attempt === 0
+            ? { quiet: { until: new Date(quietUntil).toISOString(), forMs: Math.max(0, quietUntil - Date.now()) } }
+            : {}),
           reply: {
             conversationWorkflowId: base.conversationWorkflowId,
             messages: patients.map(recordedMessage),
@@ -356,6 +390,11 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
         });
         return;
       }
+    }
+    if (sent.superseded) {
+      state.messagesHandled -= burst.length;
+      requeueBurst(state.queue, burst);
+      return;
     }
     state.repliesSent += 1;
   };
@@ -446,6 +485,11 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     // Let the burst finish: the chat must be quiet for the window (staff messages do not wait).
     const quietFor = Date.now() - (state.lastArrivalAt ?? 0);
     if (!head.message.fromMe && quietFor < settings.quietWindowMs) {
+      if (assessedAlone(head)) {
+        await answer(takeBurst(), (state.lastArrivalAt ?? 0) + settings.quietWindowMs);
+        changes += 1;
+        continue;
+      }
       step = 'waiting-for-quiet';
       await condition(() => fresh.length > 0, settings.quietWindowMs - quietFor);
       continue;

@@ -18,7 +18,7 @@ import type {
   RecordFailedReplyInput,
   RecordOutcomesInput,
 } from '../../activities/message-activities';
-import type { SendTextInput } from '../../activities/send-activities';
+import { quietWaitMs, type SendTextInput } from '../../activities/send-activities';
 import {
   conversationStateQuery,
   FailureType,
@@ -61,6 +61,10 @@ interface Calls {
   sent: SendTextInput[];
   /** Sends that recorded an assistant reply (the send activity records it once WhatsApp took it). */
   replies: SendTextInput[];
+  /** Anchors of replies handed over before the quiet and not sent: the patient wrote again, or a person took over. */
+  superseded: string[];
+  /** The chat's status as the API and the console write it when they signal a handoff (the send reads it). */
+  status: 'active' | 'handoff';
   failed: RecordFailedReplyInput[];
   outcomes: RecordOutcomesInput[];
   staff: string[];
@@ -148,7 +152,16 @@ function mockActivities(calls: Calls, behaviour: Behaviour, sendTaskQueue: strin
     },
   };
   const sendActivities = {
-    sendText: (input: SendTextInput) => {
+    sendText: async (input: SendTextInput) => {
+      if (input.quiet) {
+        // As the real send: wait for the quiet, then go only if no later patient message was logged.
+        await new Promise((resolve) => setTimeout(resolve, quietWaitMs(input.quiet!, Date.now())));
+        const anchor = calls.accepted.lastIndexOf(input.anchorMessageId ?? '');
+        if (calls.status !== 'active' || (anchor >= 0 && anchor < calls.accepted.length - 1)) {
+          calls.superseded.push(input.anchorMessageId ?? '');
+          return { messageId: '', chatId: input.chatId, ack: 0, alreadySent: false, superseded: true };
+        }
+      }
       sends += 1;
       if (behaviour.failSend?.nth === sends) {
         throw ApplicationFailure.nonRetryable(`send ${sends} fails`, behaviour.failSend.type);
@@ -167,6 +180,8 @@ interface Chat {
   chatId: string;
   say(id: string, opts?: { sentAt?: string; fromMe?: boolean }): Promise<void>;
   request(requestId: string, text: string): Promise<void>;
+  /** As the API does: signals the handoff, then writes the chat's status. */
+  handoff(action: 'handoff' | 'resume'): Promise<void>;
   state(): Promise<ConversationState>;
   until(what: string, check: () => boolean | Promise<boolean>): Promise<void>;
   handle: ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandle']>;
@@ -186,6 +201,8 @@ async function withConversation(
     assessed: [],
     sent: [],
     replies: [],
+    superseded: [],
+    status: 'active',
     failed: [],
     outcomes: [],
     staff: [],
@@ -240,6 +257,10 @@ async function withConversation(
         request: { requestId, session: SESSION, chatId, type: 'text' as const, text },
       });
     },
+    async handoff(action) {
+      await handle.signal(handoffSignal, { action, by: 'console:nurse' });
+      calls.status = action === 'handoff' ? 'handoff' : 'active';
+    },
     state: () => handle.query(conversationStateQuery),
     async until(what, check) {
       const deadline = Date.now() + 20_000;
@@ -292,7 +313,7 @@ describe('conversationWorkflow', () => {
       expect(chat.calls.sent[0]).toMatchObject({ text: 're: solo', anchorMessageId: 'solo' });
     }));
 
-  it('assesses again when the chat changed while the early assessment was made (a request came in)', () => {
+  it("sends a lone message's reply, assessed as it was logged, before a request that came in while it waited for the quiet", () => {
     let current: Chat | undefined;
     const onEarly = async () => {
       await current?.request('req-1', 'your appointment is at 9');
@@ -302,10 +323,25 @@ describe('conversationWorkflow', () => {
       await chat.say('first');
       await chat.until('the reply and the request', () => chat.calls.replies.length + chat.calls.requests.length === 2);
       expect(chat.calls.early).toEqual(['first']);
-      expect(chat.calls.assessed.map((a) => a.messageIds)).toEqual([['first']]);
+      expect(chat.calls.assessed).toEqual([]);
+      expect(chat.calls.superseded).toEqual([]);
       expect(chat.calls.sent.map((s) => s.text)).toEqual(['re: first', 'your appointment is at 9']);
     });
   });
+
+  it('answers the burst instead when the patient writes again while the lone reply waits for the quiet', () =>
+    withConversation({}, async (chat) => {
+      await chat.say('first');
+      await chat.until('the lone reply handed to the send', () => chat.calls.early.length === 1);
+      await pause(QUIET_MS / 3);
+      await chat.say('second');
+      await chat.until('the reply', () => chat.calls.replies.length === 1);
+      await pause(QUIET_MS * 2);
+      expect(chat.calls.superseded).toEqual(['first']);
+      expect(chat.calls.assessed.map((a) => a.messageIds)).toEqual([['first', 'second']]);
+      expect(chat.calls.sent.map((s) => s.text)).toEqual(['re: first,second']);
+      expect(await chat.state()).toMatchObject({ queueLength: 0, repliesSent: 1, messagesHandled: 2 });
+    }));
 
   it('never assesses early when a model answers (an ordinary activity, asked once per burst)', () =>
     withConversation({ assessLocally: false }, async (chat) => {
@@ -348,13 +384,13 @@ describe('conversationWorkflow', () => {
   it('logs but does not answer while a human has the chat, and answers again after resume', () =>
     withConversation({}, async (chat) => {
       await chat.say('hello');
-      await chat.handle.signal(handoffSignal, { action: 'handoff', by: 'console:nurse' });
+      await chat.handoff('handoff');
       await chat.until('the paused outcome', () => chat.calls.outcomes.length === 1 || chat.calls.replies.length > 0);
       expect(chat.calls.replies).toHaveLength(0);
       expect(chat.calls.outcomes[0]).toMatchObject({ outcome: 'paused', reason: 'handoff' });
       expect(await chat.state()).toMatchObject({ paused: true, pausedReason: 'handoff', pausedBy: 'console:nurse' });
 
-      await chat.handle.signal(handoffSignal, { action: 'resume', by: 'console:nurse' });
+      await chat.handoff('resume');
       await chat.say('are you there?');
       await chat.until('the reply after resume', () => chat.calls.replies.length === 1);
       expect(chat.calls.sent.map((s) => s.text)).toEqual(['re: are you there?']);
@@ -373,7 +409,7 @@ describe('conversationWorkflow', () => {
       expect(chat.calls.outcomes[0]).toMatchObject({ outcome: 'paused', reason: 'escalated' });
       await chat.until('the follow-up alert', () => chat.calls.alerts.includes('message-while-escalated'));
       // A later handoff does not hide the escalation; only a resume ends it.
-      await chat.handle.signal(handoffSignal, { action: 'handoff', by: 'console:nurse' });
+      await chat.handoff('handoff');
       expect(await chat.state()).toMatchObject({ pausedReason: 'escalated' });
       expect(chat.calls.sent).toHaveLength(1);
     }));

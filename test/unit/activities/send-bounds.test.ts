@@ -101,6 +101,8 @@ interface Outcome {
   attempts: number;
   /** Heartbeat details each attempt ended with. */
   markers: AttemptMarker[];
+  /** Heartbeats sent, over all attempts. */
+  heartbeats: number;
 }
 
 /**
@@ -109,26 +111,37 @@ interface Outcome {
  */
 async function retrying(
   attempt: () => Promise<SendResult>,
-  opts: { max?: number; first?: AttemptMarker; between?: (attempt: number) => Promise<void> | void } = {},
+  opts: {
+    max?: number;
+    first?: AttemptMarker;
+    /** The attempt to start at, without details (an earlier one died before any heartbeat went out). */
+    attempt?: number;
+    /** When the send was first scheduled (every attempt's info has it). */
+    scheduledAtMs?: number;
+    between?: (attempt: number) => Promise<void> | void;
+  } = {},
 ): Promise<Outcome> {
   const markers: AttemptMarker[] = [];
+  let heartbeats = 0;
   let details: AttemptMarker | undefined = opts.first;
-  for (let n = opts.first ? (opts.first.endedAttempt ?? 1) + 1 : 1; ; n++) {
+  for (let n = opts.attempt ?? (opts.first ? (opts.first.endedAttempt ?? 1) + 1 : 1); ; n++) {
     const env = new MockActivityEnvironment({
       attempt: n,
       heartbeatDetails: details,
+      scheduledTimestampMs: opts.scheduledAtMs ?? Date.now(),
       workflowExecution: { workflowId: WORKFLOW_ID, runId: 'run' },
     });
     env.on('heartbeat', (d: unknown) => {
+      heartbeats += 1;
       if (d !== undefined) details = d as AttemptMarker;
     });
     try {
       const result = await env.run<[], SendResult, () => Promise<SendResult>>(attempt);
-      return { result, attempts: n, markers };
+      return { result, attempts: n, markers, heartbeats };
     } catch (err) {
       markers.push({ ...(details as AttemptMarker) });
       const failure = err as ApplicationFailure;
-      if (failure.nonRetryable || n >= (opts.max ?? 10)) return { error: failure, attempts: n, markers };
+      if (failure.nonRetryable || n >= (opts.max ?? 10)) return { error: failure, attempts: n, markers, heartbeats };
       await opts.between?.(n);
     }
   }
@@ -261,13 +274,17 @@ describe('waiting for the session', () => {
 });
 
 describe('retries that may follow a send', () => {
+  it('sends no heartbeat from a first attempt that goes through (nothing to tell a retry)', async () => {
+    const outcome = await retrying(() => activities().sendText(reply));
+    expect(outcome).toMatchObject({ attempts: 1, heartbeats: 0, result: { alreadySent: false } });
+  });
+
   it('finds the message an attempt that died mid-way had sent, and does not send it again', async () => {
-    const first = await retrying(() => activities().sendText(reply), { max: 1 });
+    const scheduledAtMs = Date.now() - 1_000;
+    const first = await retrying(() => activities().sendText(reply), { max: 1, scheduledAtMs });
     expect(first.result?.alreadySent).toBe(false);
-    // The worker died before reporting: the retry only has the first heartbeat (no endedAttempt).
-    const outcome = await retrying(() => activities().sendText(reply), {
-      first: { startedAtMs: Date.now() - 1_000, maybeSent: false },
-    });
+    // The worker died before reporting: the retry has no details, only when the send was first scheduled.
+    const outcome = await retrying(() => activities().sendText(reply), { attempt: 2, scheduledAtMs });
     expect(outcome.result).toMatchObject({ alreadySent: true, messageId: first.result?.messageId });
     expect(sim.state.sent).toHaveLength(1);
   });
@@ -343,12 +360,11 @@ describe('an assistant reply, recorded by the send once WhatsApp took it', () =>
   });
 
   it('a worker that died after recording it: the retry finds the recorded reply and does not send again', async () => {
-    const first = await retrying(() => activities().sendText(recordedReply), { max: 1 });
+    const scheduledAtMs = Date.now() - 1_000;
+    const first = await retrying(() => activities().sendText(recordedReply), { max: 1, scheduledAtMs });
     expect(first.result?.alreadySent).toBe(false);
-    // Only the attempt's first heartbeat reached Temporal: the retry cannot tell how far it got.
-    const outcome = await retrying(() => activities().sendText(recordedReply), {
-      first: { startedAtMs: Date.now() - 1_000, maybeSent: false },
-    });
+    // No heartbeat of that attempt reached Temporal: the retry cannot tell how far it got.
+    const outcome = await retrying(() => activities().sendText(recordedReply), { attempt: 2, scheduledAtMs });
     expect(outcome.result).toMatchObject({ alreadySent: true, messageId: first.result?.messageId });
     expect(sim.state.sent).toHaveLength(1);
     expect(started).toEqual([`inbound:${SESSION}:false_p1`]);
@@ -361,10 +377,63 @@ describe('an assistant reply, recorded by the send once WhatsApp took it', () =>
     );
     // This reply's first attempt died before it could send (nothing of it in the chat).
     const outcome = await retrying(() => activities().sendText(recordedReply), {
-      first: { startedAtMs: Date.now() - 1_000, maybeSent: false },
+      attempt: 2,
+      scheduledAtMs: Date.now() - 60_000,
     });
     expect(outcome.result).toMatchObject({ alreadySent: false });
     expect(sim.state.sent.map((m) => m.text)).toEqual([reply.text, reply.text]);
     expect(started).toEqual([`inbound:${SESSION}:false_p0`, `inbound:${SESSION}:false_p1`]);
+  });
+});
+
+describe('a lone reply handed over before the chat went quiet', () => {
+  const anchorRow = (messageId: string) => ({
+    session: SESSION,
+    chatId: CHAT,
+    messageId,
+    timestamp: new Date(),
+    direction: 'inbound' as const,
+    senderType: 'patient' as const,
+    messageType: 'text' as const,
+    content: 'dor de cabeça',
+    deliveryStatus: 'received' as const,
+  });
+  const quiet = (ms: number) => ({ until: new Date(Date.now() + ms).toISOString(), forMs: ms });
+
+  it('waits for the quiet, then sends', async () => {
+    await db.repo.logMessage(anchorRow('false_p1'));
+    const started = Date.now();
+    const outcome = await retrying(() => activities().sendText({ ...reply, quiet: quiet(300) }));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(outcome.result).toMatchObject({ alreadySent: false });
+    expect(outcome.result?.superseded).toBeUndefined();
+    expect(sim.state.sent.map((m) => m.text)).toEqual([reply.text]);
+  });
+
+  it('sends nothing when the patient wrote again meanwhile (superseded)', async () => {
+    await db.repo.logMessage(anchorRow('false_p1'));
+    const sending = retrying(() => activities().sendText({ ...reply, quiet: quiet(300) }));
+    await db.repo.logMessage(anchorRow('false_p2'));
+    expect((await sending).result).toMatchObject({ superseded: true });
+    expect(requests).toEqual([]);
+    expect(sim.state.sent).toEqual([]);
+  });
+
+  it('sends nothing when a person took the chat over meanwhile', async () => {
+    await db.repo.logMessage(anchorRow('false_p1'));
+    const sending = retrying(() => activities().sendText({ ...reply, quiet: quiet(300) }));
+    await db.repo.setChatStatus(SESSION, CHAT, 'handoff');
+    expect((await sending).result).toMatchObject({ superseded: true });
+    expect(sim.state.sent).toEqual([]);
+  });
+
+  it('never waits longer than the quiet window, whatever the clocks say', async () => {
+    await db.repo.logMessage(anchorRow('false_p1'));
+    const started = Date.now();
+    const outcome = await retrying(() =>
+      activities().sendText({ ...reply, quiet: { until: new Date(Date.now() + 3_600_000).toISOString(), forMs: 200 } }),
+    );
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(outcome.result).toMatchObject({ alreadySent: false });
   });
 });

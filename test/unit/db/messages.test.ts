@@ -202,6 +202,19 @@ describe.each(targetRows())('conversation messages on %s', (_name, target) => {
     });
   });
 
+  it('tells whether a chat logged a patient message after a given one', async () => {
+    const chatId = 'after-chat@c.us';
+    await db.repo.logMessage(patientText({ chatId, messageId: 'after-1', timestamp: at(10) }));
+    await db.repo.logMessage(assistantText({ chatId, messageId: 'after-reply', timestamp: at(11) }));
+    await db.repo.logMessage(patientText({ chatId: 'other-chat@c.us', messageId: 'after-other', timestamp: at(12) }));
+    expect(await db.repo.hasInboundAfter('clinic', chatId, 'after-1')).toBe(false);
+    // Written earlier, logged later (webhooks come out of order): still after it in the line.
+    await db.repo.logMessage(patientText({ chatId, messageId: 'after-0', timestamp: at(5) }));
+    expect(await db.repo.hasInboundAfter('clinic', chatId, 'after-1')).toBe(true);
+    expect(await db.repo.hasInboundAfter('clinic', chatId, 'after-0')).toBe(false);
+    expect(await db.repo.hasInboundAfter('clinic', chatId, 'unknown')).toBe(false);
+  });
+
   it('answers which message ids already exist, per session', async () => {
     await db.repo.logMessage(patientText({ chatId: 'ids@c.us', messageId: 'ids-1' }));
     await db.repo.logMessage(patientText({ chatId: 'ids@c.us', messageId: 'ids-2' }));
