@@ -40,6 +40,11 @@ export interface ReplyRecord {
   messages: RecordedMessage[];
   triageLevel: TriageLevel;
   redFlags: string[];
+  /**
+   * The chat's patient as the conversation knows it (null: none linked), for the message workflows' PatientId
+   * search attribute; absent, it is read from the database.
+   */
+  patientId?: string | null;
 }
 
 /** The row a waiting reply shows in the history; the recorded reply or the failed one takes its place. */
@@ -68,8 +73,15 @@ export function createMessageRecords({ repo, client, taskQueue, ids }: MessageRe
    * The per-message workflows, one per message of a burst; started once, even when the calling activity is
    * retried (a message's workflow id is taken for good: REJECT_DUPLICATE).
    */
-  const startRecords = async (where: Where, records: Omit<InboundWorkflowInput, keyof Where>[]): Promise<void> => {
-    const patientId = (await repo.getChatSession(where.session, where.chatId))?.patientId ?? undefined;
+  const startRecords = async (
+    where: Where,
+    records: Omit<InboundWorkflowInput, keyof Where>[],
+    knownPatientId?: string | null,
+  ): Promise<void> => {
+    const patientId =
+      knownPatientId !== undefined
+        ? (knownPatientId ?? undefined)
+        : ((await repo.getChatSession(where.session, where.chatId))?.patientId ?? undefined);
     await Promise.all(
       records.map(async (record) => {
         const input: InboundWorkflowInput = { ...where, ...record };
@@ -146,6 +158,7 @@ export function createMessageRecords({ repo, client, taskQueue, ids }: MessageRe
     await startRecords(
       where,
       reply.messages.map((m, i) => ({ ...m, ...outcome, outcome: i === 0 ? 'replied' : 'coalesced' })),
+      reply.patientId,
     );
   };
 

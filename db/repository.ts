@@ -227,10 +227,14 @@ export function createConversationRepository(sequelize: Sequelize): IConversatio
     },
 
     async hasInboundAfter(session, chatId, messageId) {
-      const anchor = await ConversationMessage.findOne({ where: { session, messageId }, attributes: ['id'] });
-      if (!anchor) return false;
+      // One statement: the anchor's row id as a subquery (no row: NULL, and nothing is after it).
+      const anchorId = literal(
+        `(SELECT ${quote('Id')} FROM ${quote('ConversationMessages')} WHERE ${quote('Session')} = ${sequelize.escape(
+          session,
+        )} AND ${quote('MessageId')} = ${sequelize.escape(messageId)})`,
+      );
       const later = await ConversationMessage.findOne({
-        where: { session, chatId, direction: 'inbound', id: { [Op.gt]: anchor.id } },
+        where: { session, chatId, direction: 'inbound', id: { [Op.gt]: anchorId } },
         attributes: ['id'],
       });
       return later !== null;

@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     sendTaskQueue: config.temporal.sendTaskQueue,
     sendsPerSecond: config.wppconnect.sendsPerSecond,
+    quietWindowMs: config.quietWindowMs,
     workflowBundle: await loadWorkflowBundle(),
     activities: createActivities(deps),
     sendActivities: createSendQueueActivities(deps),

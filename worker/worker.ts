@@ -44,12 +44,25 @@ export async function loadWorkflowBundle(): Promise<WorkflowBundleWithSourceMap 
 const noop = () => undefined;
 const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
 
+/**
+ * Slots of the send worker: four seconds of sends at the rate limit (an attempt is a gate query, perhaps a
+ * look-up and the send), plus the sends that wait out a quiet window meanwhile.
+ */
+export function sendSlots(sendsPerSecond: number, quietWindowMs: number): number {
+  return Math.max(2, Math.ceil(sendsPerSecond * (4 + quietWindowMs / 1000)));
+}
+
 export interface WorkerSetup {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   sendTaskQueue: string;
   sendsPerSecond: number;
+  /**
+   * QUIET_WINDOW_MS: a lone message's send waits out the rest of the window in its slot on the send worker,
+   * so the send worker has slots for the sends that rate starts during a window too.
+   */
+  quietWindowMs?: number;
   workflowBundle: WorkflowBundleWithSourceMap | { code: string };
   activities: object;
   sendActivities: object;
@@ -87,7 +100,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<PipelineWorkers
     taskQueue: setup.sendTaskQueue,
     activities: setup.sendActivities,
     maxTaskQueueActivitiesPerSecond: setup.sendsPerSecond,
-    maxConcurrentActivityTaskExecutions: Math.max(2, Math.ceil(setup.sendsPerSecond * 4)),
+    maxConcurrentActivityTaskExecutions: sendSlots(setup.sendsPerSecond, setup.quietWindowMs ?? 0),
   });
   const shutdown = () => {
     for (const w of [main, sends]) {

@@ -370,6 +370,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
             messages: patients.map(recordedMessage),
             triageLevel: assessment.triageLevel,
             redFlags: assessment.redFlags,
+            patientId: state.patientId ?? null,
           },
         });
       } catch (err) {

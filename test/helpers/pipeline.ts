@@ -198,6 +198,7 @@ export async function startPipeline(opts: PipelineOptions): Promise<Pipeline> {
       taskQueue,
       sendTaskQueue: config.temporal.sendTaskQueue,
       sendsPerSecond: config.wppconnect.sendsPerSecond,
+      quietWindowMs: config.quietWindowMs,
       workflowBundle: opts.bundle,
       activities: createActivities(deps),
       sendActivities: createSendQueueActivities(deps),

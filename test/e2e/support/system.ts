@@ -159,6 +159,7 @@ export async function startConsoleSystem(opts: SystemOptions): Promise<ConsoleSy
       taskQueue,
       sendTaskQueue: config.temporal.sendTaskQueue,
       sendsPerSecond: config.wppconnect.sendsPerSecond,
+      quietWindowMs: config.quietWindowMs,
       workflowBundle: opts.bundle,
       activities: createActivities(deps),
       sendActivities: createSendQueueActivities(deps),

@@ -266,6 +266,37 @@ describe('recordReply (activities/message-records.ts; the send activity calls it
     expect((await db.repo.getHistory({ session: SESSION, chatId: CHAT, limit: 10 })).length).toBe(1);
   });
 
+  it('takes the patient from the conversation when it says who it is (null: none), without reading the chat', async () => {
+    await db.repo.linkPatient(SESSION, CHAT, 'patient-in-db');
+    await run(records().recordReply, SESSION, CHAT, { ...reply, patientId: 'patient-42' }, sent);
+    expect(started.map((s) => s.attributes.PatientId)).toEqual(['patient-42', 'patient-42']);
+    started = [];
+    await run(
+      records().recordReply,
+      SESSION,
+      CHAT,
+      { ...reply, messages: [recordedMessage(item(message('m3')))], patientId: null },
+      {
+        ...sent,
+        messageId: 'true_5511977771234@c.us_REPLY2',
+      },
+    );
+    expect(started[0]!.attributes).not.toHaveProperty('PatientId');
+    // Not said: read from the chat.
+    started = [];
+    await run(
+      records().recordReply,
+      SESSION,
+      CHAT,
+      { ...reply, messages: [recordedMessage(item(message('m4')))] },
+      {
+        ...sent,
+        messageId: 'true_5511977771234@c.us_REPLY3',
+      },
+    );
+    expect(started[0]!.attributes.PatientId).toBe('patient-in-db');
+  });
+
   it('with pseudonymous ids names the workflows and attributes without the phone number, the level only as escalated', async () => {
     const ids = createWorkflowIds({ payloadKey: Buffer.alloc(32, 3).toString('base64') });
     await run(records(ids).recordReply, SESSION, CHAT, { ...reply, messages: reply.messages.slice(0, 1) }, sent);
