@@ -13,6 +13,7 @@ import { parseMetadata, toChatSessionRecord, toMessageRecord, toOutboundRequestR
 import { buildSearchSql, type SearchDialect } from './search-sql';
 import { median, percentile, responseTimesMs } from './stats';
 import {
+  DELIVERY_ORDER,
   isForwardMove,
   type ChatStats,
   type DeliveryStatus,
@@ -27,6 +28,7 @@ import { createWriteGate } from './write-gate';
 const MAX_CAS_ATTEMPTS = 8;
 /** Keeps IN lists well below SQL Server's 2100-parameter limit. */
 const IN_CHUNK = 500;
+const DELIVERY_STATUSES = Object.keys(DELIVERY_ORDER) as DeliveryStatus[];
 /** Chats whose row a repository remembers having seen (about 100 bytes each). */
 const KNOWN_CHATS_MAX = 10_000;
 
@@ -251,14 +253,15 @@ export function createConversationRepository(sequelize: Sequelize): IConversatio
           source: event.source,
           at: event.at,
         });
-        const result = await advanceStatus(event.session, event.messageId, [event]);
-        if (!result) return { message: null, changed: false, previous: null, current: null };
-        return {
-          message: toMessageRecord(result.row),
-          changed: result.changed,
-          previous: result.previous,
-          current: result.row.deliveryStatus,
-        };
+        // One compare-and-set: the status moves only from a status it may move forward from (none when the
+        // message is not recorded yet; its insert then applies the stored events).
+        const from = DELIVERY_STATUSES.filter((status) => isForwardMove(status, event.status));
+        const reason = clip(event.reason, 512);
+        const [moved] = await ConversationMessage.update(
+          { deliveryStatus: event.status, ...(reason ? { statusReason: reason } : {}) },
+          { where: { session: event.session, messageId: event.messageId, deliveryStatus: { [Op.in]: from } } },
+        );
+        return { changed: moved > 0 };
       }),
 
     flagMessage: (session, messageId, flag, reason) =>

@@ -93,12 +93,11 @@ export interface DeliveryEventInput {
 }
 
 export interface DeliveryUpdateResult {
-  /** The message the event applies to, null when it is not recorded yet (the event is kept for later). */
-  message: ConversationMessageRecord | null;
-  /** true when the message's status moved forward. */
+  /**
+   * true when the message's status moved forward; false when it was already as far (or further), or the
+   * message is not recorded yet (the event is kept, and its insert applies it).
+   */
   changed: boolean;
-  previous: DeliveryStatus | null;
-  current: DeliveryStatus | null;
 }
 
 export interface HistoryQuery {

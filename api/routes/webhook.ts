@@ -107,8 +107,9 @@ export function webhookRoutes({ deps, gateway, metrics }: RouteContext): RouteDe
     // Only a failed reply changes what the conversation does (an escalated chat alerts at once); the
     // database has every status, and the session keeper's delivery watch handles lost acks.
     let signalled = false;
-    if (status === 'failed' && result.changed && result.message) {
-      signalled = await gateway.signalAck(session, result.message.chatId, { messageId, ack: event.ack, status });
+    if (status === 'failed' && result.changed) {
+      const message = await repo.getMessage(session, messageId);
+      if (message) signalled = await gateway.signalAck(session, message.chatId, { messageId, ack: event.ack, status });
     }
     count('onack', 'recorded');
     ctx.body = { recorded: true, status, signalled };
