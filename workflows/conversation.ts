@@ -6,7 +6,8 @@
  *
  *   inboundMessage ─▶ accept (log it, local) ─▶ wait until the chat is quiet for QUIET_WINDOW_MS
  *     ─▶ assess the burst (local for the rules engine; a lone message was already assessed when it was
- *        accepted, and that holds if nothing changed meanwhile) ─▶ escalate if it is an emergency
+ *        accepted, and its reply goes to the send at once, which waits out the quiet window itself and
+ *        sends nothing if the patient wrote again) ─▶ escalate if it is an emergency
  *     ─▶ send the reply (activity on the rate-limited send queue), which also records it and starts one
  *        inboundMessageWorkflow per message of the burst, naming what was done for it.
  *   sendMessage ─▶ send (same queue, same line) ─▶ record.

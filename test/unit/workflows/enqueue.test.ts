@@ -1,5 +1,5 @@
 import type { ConversationItem, InboundItem } from '../../../contracts';
-import { enqueueInSentOrder } from '../../../workflows/conversation';
+import { enqueueInSentOrder, requeueBurst } from '../../../workflows/conversation';
 
 const inbound = (id: string, sentAt: string): InboundItem => ({
   kind: 'inbound',
@@ -39,5 +39,29 @@ describe('enqueueInSentOrder (the order messages wait in)', () => {
     ];
     enqueueInSentOrder(queue, inbound('m1', '2026-11-24T10:00:01Z'));
     expect(ids(queue)).toEqual(['m2', 'out', 'm1']);
+  });
+});
+
+describe('requeueBurst (a lone reply superseded before the quiet)', () => {
+  const request = (id: string): ConversationItem => ({
+    kind: 'outbound',
+    request: { requestId: id, session: 's', chatId: 'c@c.us', type: 'text', text: 'x' },
+  });
+
+  it('puts the message back ahead of everything that came while its reply waited, patients in written order', () => {
+    const queue: ConversationItem[] = [
+      inbound('m3', '2026-11-24T10:00:03Z'),
+      inbound('m0', '2026-11-24T10:00:00Z'), // its webhook came late
+      request('r1'),
+      inbound('m4', '2026-11-24T10:00:04Z'),
+    ];
+    requeueBurst(queue, [inbound('m1', '2026-11-24T10:00:01Z')]);
+    expect(ids(queue)).toEqual(['m0', 'm1', 'm3', 'r1', 'm4']);
+  });
+
+  it('keeps the message first when nothing else waits before a request', () => {
+    const queue: ConversationItem[] = [request('r1')];
+    requeueBurst(queue, [inbound('m1', '2026-11-24T10:00:01Z')]);
+    expect(ids(queue)).toEqual(['m1', 'r1']);
   });
 });
