@@ -288,7 +288,7 @@ export function createSendActivities({ wpp, repo, records, mediaStore, sessionGa
   const stillDue = async (spec: SendSpec): Promise<boolean> => {
     if (spec.anchorMessageId === undefined) return true;
     const chat = await repo.getChatSession(spec.session, spec.chatId);
-    if (chat && chat.status !== 'active') return false;
+    if (chat?.status === 'handoff' || chat?.status === 'escalated') return false;
     return !(await repo.hasInboundAfter(spec.session, spec.chatId, spec.anchorMessageId));
   };
 
