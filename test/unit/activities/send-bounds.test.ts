@@ -427,6 +427,14 @@ describe('a lone reply handed over before the chat went quiet', () => {
     expect(sim.state.sent).toEqual([]);
   });
 
+  it('still sends for a chat marked closed (no person has it)', async () => {
+    await db.repo.logMessage(anchorRow('false_p1'));
+    await db.repo.setChatStatus(SESSION, CHAT, 'closed');
+    const outcome = await retrying(() => activities().sendText({ ...reply, quiet: quiet(100) }));
+    expect(outcome.result).toMatchObject({ alreadySent: false });
+    expect(sim.state.sent).toHaveLength(1);
+  });
+
   it('never waits longer than the quiet window, whatever the clocks say', async () => {
     await db.repo.logMessage(anchorRow('false_p1'));
     const started = Date.now();
