@@ -131,7 +131,7 @@ export interface SendResult {
   ack: number;
   /** true when an earlier attempt had already sent it: nothing was sent this time. */
   alreadySent: boolean;
-  /** true when nothing was sent because the patient wrote again before the chat went quiet (`quietUntil`). */
+  /** true when nothing was sent (`quiet`): the patient wrote again, or a person took the chat over, before it went quiet. */
   superseded?: boolean;
 }
 
